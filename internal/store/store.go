@@ -1,0 +1,220 @@
+// Package store defines what sluice persists and the per-entity interfaces to
+// persist it. Implementations live in sub-packages (sqlstore: SQLite, and
+// PostgreSQL later); every method takes a context first and is safe for
+// concurrent use by many goroutines.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when the asked-for entity does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when an entity with the same key already exists.
+var ErrConflict = errors.New("conflict")
+
+// Status is the state of a run, a job or a step.
+type Status string
+
+// The states a run, job or step can be in. Pending and Running are not final.
+const (
+	StatusPending     Status = "pending"
+	StatusRunning     Status = "running"
+	StatusSucceeded   Status = "succeeded"
+	StatusFailed      Status = "failed"
+	StatusSkipped     Status = "skipped"
+	StatusCancelled   Status = "cancelled"
+	StatusInterrupted Status = "interrupted"
+)
+
+// Final reports whether s is an end state.
+func (s Status) Final() bool {
+	switch s {
+	case StatusSucceeded, StatusFailed, StatusSkipped, StatusCancelled, StatusInterrupted:
+		return true
+	}
+	return false
+}
+
+// Run is one execution of a pipeline.
+type Run struct {
+	// ID is a short random identifier; Number counts runs in this store from 1.
+	ID     string
+	Number int64
+	// Pipeline is the pipeline's name; File the path it was read from.
+	Pipeline string
+	File     string
+	// Spec is the pipeline file's content as run, so a resume runs the same file.
+	Spec []byte
+	// Workdir is the absolute path of the workspace the run executes in.
+	Workdir     string
+	Status      Status
+	Event       string // manual, push, pull_request, schedule
+	Branch      string
+	Commit      string
+	Environment string
+	Actor       string
+	// Vars are the --var values given to the run.
+	Vars map[string]string
+	// SecretNames are the names of the secrets given to the run; values are
+	// never stored.
+	SecretNames []string
+	// SelectedJobs are the --job ids the run was limited to (empty: all).
+	SelectedJobs []string
+	// PID and Host identify the sluice process executing the run, so a later
+	// process can tell a crashed run from a live one.
+	PID        int
+	Host       string
+	Attempt    int // 1 for the first execution, +1 per resume
+	Error      string
+	CreatedAt  time.Time
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// Job is one (matrix-expanded) job of a run.
+type Job struct {
+	RunID string
+	// ID is the expanded job id, e.g. "test" or "test[go=1.22]".
+	ID   string
+	Name string
+	// Needs are the expanded ids this job waits for.
+	Needs  []string
+	Matrix map[string]string
+	Status Status
+	// Reason says why the job was skipped, failed or interrupted.
+	Reason     string
+	ExitCode   int
+	Outputs    map[string]string
+	Attempt    int
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// Step is one step of a job of a run.
+type Step struct {
+	RunID string
+	JobID string
+	Index int
+	Name  string
+	// Status of the step's last attempt.
+	Status   Status
+	Reason   string
+	ExitCode int
+	// Attempts counts tries, including retries.
+	Attempts int
+	// PGID is the process group of the step's process while it runs, so a
+	// restarted sluice can kill what a crashed one left behind.
+	PGID       int
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// Stream names where a log line came from.
+type Stream string
+
+// Log streams.
+const (
+	Stdout Stream = "stdout"
+	Stderr Stream = "stderr"
+	// System lines are written by sluice itself (retries, timeouts, truncation).
+	System Stream = "system"
+)
+
+// LogLine is one line of a step's output, already masked.
+type LogLine struct {
+	RunID string
+	JobID string
+	Step  int
+	// Seq orders lines within a job; it is assigned by the store on append and
+	// strictly increases.
+	Seq    int64
+	Time   time.Time
+	Stream Stream
+	Text   string
+}
+
+// Artifact is a file a job saved for the jobs that need it.
+type Artifact struct {
+	RunID string
+	JobID string
+	// Path is relative to the workspace, with forward slashes.
+	Path   string
+	Size   int64
+	SHA256 string
+	Mode   uint32
+	// StoredPath is where the store keeps the file's copy.
+	StoredPath string
+}
+
+// RunFilter narrows ListRuns. Zero values mean "any".
+type RunFilter struct {
+	Status []Status
+	Limit  int
+}
+
+// LogQuery selects log lines of a run, optionally of one job, after a sequence.
+type LogQuery struct {
+	RunID    string
+	JobID    string // empty: every job, ordered by job then Seq
+	AfterSeq int64
+	Limit    int // 0: no limit
+}
+
+// RunStore persists runs.
+type RunStore interface {
+	// CreateRun stores r, assigning r.Number and, when empty, r.ID.
+	CreateRun(ctx context.Context, r *Run) error
+	// GetRun finds a run by ID, or by number when ref is a decimal number.
+	GetRun(ctx context.Context, ref string) (*Run, error)
+	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
+	// UpdateRun writes every mutable field of r.
+	UpdateRun(ctx context.Context, r *Run) error
+}
+
+// JobStore persists the jobs of runs.
+type JobStore interface {
+	// PutJobs inserts or replaces jobs (all of one run).
+	PutJobs(ctx context.Context, jobs []*Job) error
+	UpdateJob(ctx context.Context, j *Job) error
+	GetJob(ctx context.Context, runID, jobID string) (*Job, error)
+	// ListJobs returns a run's jobs in insertion order.
+	ListJobs(ctx context.Context, runID string) ([]*Job, error)
+}
+
+// StepStore persists the steps of jobs.
+type StepStore interface {
+	// PutStep inserts or replaces the step (RunID, JobID, Index).
+	PutStep(ctx context.Context, s *Step) error
+	// ListSteps returns a job's steps by index; jobID empty lists the run's.
+	ListSteps(ctx context.Context, runID, jobID string) ([]*Step, error)
+}
+
+// LogStore persists log lines.
+type LogStore interface {
+	// AppendLogs stores lines (all of one job) and assigns their Seq.
+	AppendLogs(ctx context.Context, lines []*LogLine) error
+	ReadLogs(ctx context.Context, q LogQuery) ([]*LogLine, error)
+}
+
+// ArtifactStore records artifacts; the files themselves live under the
+// store's data folder (see Store.ArtifactDir).
+type ArtifactStore interface {
+	PutArtifact(ctx context.Context, a *Artifact) error
+	ListArtifacts(ctx context.Context, runID, jobID string) ([]*Artifact, error)
+}
+
+// Store gives access to every entity store. Close releases it.
+type Store interface {
+	Runs() RunStore
+	Jobs() JobStore
+	Steps() StepStore
+	Logs() LogStore
+	Artifacts() ArtifactStore
+	// ArtifactDir is the folder where artifact copies of a run's job are kept.
+	ArtifactDir(runID, jobID string) string
+	Close() error
+}
