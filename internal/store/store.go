@@ -16,6 +16,10 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when an entity with the same key already exists.
 var ErrConflict = errors.New("conflict")
 
+// ErrAmbiguous is returned when a reference (such as a run ID prefix) matches
+// more than one entity.
+var ErrAmbiguous = errors.New("ambiguous")
+
 // Status is the state of a run, a job or a step.
 type Status string
 
@@ -166,10 +170,14 @@ type LogQuery struct {
 
 // RunStore persists runs.
 type RunStore interface {
-	// CreateRun stores r, assigning r.Number and, when empty, r.ID.
+	// CreateRun stores r, assigning r.Number and, when empty, r.ID (and
+	// r.CreatedAt when zero). An ID of digits only is refused; an ID already
+	// stored gives ErrConflict.
 	CreateRun(ctx context.Context, r *Run) error
-	// GetRun finds a run by ID, or by number when ref is a decimal number.
+	// GetRun finds a run by number when ref is a decimal number, else by
+	// exact ID, else by unique ID prefix (ErrAmbiguous when several match).
 	GetRun(ctx context.Context, ref string) (*Run, error)
+	// ListRuns returns the runs f selects, newest (highest Number) first.
 	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
 	// UpdateRun writes every mutable field of r.
 	UpdateRun(ctx context.Context, r *Run) error

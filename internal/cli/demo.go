@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/sluice-ci/sluice/examples"
+	"github.com/sluice-ci/sluice/internal/store"
+	"github.com/spf13/cobra"
+)
+
+func newDemoCmd(g *globals) *cobra.Command {
+	var (
+		dir  string
+		keep bool
+		f    runFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "demo [--dir DIR] [--keep]",
+		Short: "Run the example project's pipeline end to end",
+		Long: `Copy the example project (goodbooks, a small Go REST API that ships inside
+sluice) to a temporary folder and run its pipeline end to end: lint, tests
+with coverage, build, a smoke test of the built server, and a report that
+reads the test job's output — with a masked secret, artifacts handed from job
+to job, and every state change stored.
+
+The folder is removed afterwards unless --keep (or --dir) is given; then you
+can look around with 'sluice runs', 'show' and 'logs' inside it.
+
+Needs the Go toolchain on PATH, since the example is a Go project.`,
+		Example: `  sluice demo
+  sluice demo --keep
+  sluice demo --dir /tmp/goodbooks --plain`,
+		Args: argsBetween(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDemo(cmd.Context(), g, dir, keep, &f)
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "copy the example here (an empty or new folder) and keep it")
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary folder to explore the run afterwards")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON event per line instead of the live view")
+	cmd.Flags().BoolVar(&f.plain, "plain", false, "print plain timestamped lines even on a terminal")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 0, "jobs to run at once (default: number of CPUs)")
+	return cmd
+}
+
+// demoSecret is the secret the demo hands to its pipeline to show masking.
+const demoSecretName = "GOODBOOKS_API_TOKEN"
+
+func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags) error {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "sluice-demo-*")
+		if err != nil {
+			return fmt.Errorf("create demo folder: %w", err)
+		}
+		dir = tmp
+		if !keep {
+			defer os.RemoveAll(dir)
+		}
+	} else {
+		keep = true
+		entries, err := os.ReadDir(dir)
+		if err == nil && len(entries) > 0 {
+			return usageErr("--dir %s is not empty", dir)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return usageErr("--dir %s: %v", dir, err)
+		}
+	}
+	if err := copyExample(dir); err != nil {
+		return err
+	}
+	say := g.s.err
+	if f.json {
+		say = g.s.err
+	}
+	fmt.Fprintf(say, "sluice demo: copied the example project goodbooks to %s\n\n", dir)
+
+	// A throwaway secret shows masking: the pipeline prints it, the logs
+	// show ***.
+	if os.Getenv(demoSecretName) == "" {
+		os.Setenv(demoSecretName, "gb_demo_"+randomHex(12))
+	}
+	f.file = filepath.Join(dir, "sluice.yaml")
+	f.secrets = []string{demoSecretName}
+	f.vars = append(f.vars, "VERSION=1.0.0-demo")
+	f.event = "manual"
+	f.branch = "main"
+	f.commit = "demo"
+	g.data = filepath.Join(dir, ".sluice")
+	err := runPipeline(ctx, g, f)
+
+	var ee *exitError
+	if err != nil && !errors.As(err, &ee) {
+		return err
+	}
+	st, _, serr := g.openStore(context.WithoutCancel(ctx), g.data)
+	if serr == nil {
+		defer st.Close()
+		if runs, lerr := st.Runs().ListRuns(ctx, store.RunFilter{Limit: 1}); lerr == nil && len(runs) == 1 {
+			r := runs[0]
+			fmt.Fprintf(say, "\nThe run is stored in %s.\n", g.data)
+			if keep {
+				fmt.Fprintf(say, "Explore it:\n  cd %s\n  sluice runs\n  sluice show %d\n  sluice logs %d report\n", dir, r.Number, r.Number)
+			} else {
+				fmt.Fprintln(say, "Run 'sluice demo --keep' to keep the folder and explore the run with 'sluice show' and 'sluice logs'.")
+			}
+		}
+	}
+	return err
+}
+
+// copyExample writes the embedded example project into dir, with the go.mod
+// it needs to build on its own.
+func copyExample(dir string) error {
+	root, err := fs.Sub(examples.Goodbooks, "goodbooks")
+	if err != nil {
+		return err
+	}
+	if err := os.CopyFS(dir, root); err != nil {
+		return fmt.Errorf("copy example project: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), examples.GoModFile(), 0o644); err != nil {
+		return fmt.Errorf("write go.mod: %w", err)
+	}
+	return nil
+}

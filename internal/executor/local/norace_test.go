@@ -1,0 +1,6 @@
+//go:build !race
+
+package local
+
+// raceEnabled is true when tests run with -race.
+const raceEnabled = false

@@ -1,0 +1,49 @@
+package spec
+
+// knownKeys lists, per kind of mapping, the keys the parser accepts. The
+// names of the kinds are the names of the definitions in schema.json, and a
+// test checks that both agree, so the schema cannot drift from the parser.
+var knownKeys = map[string][]string{
+	"pipeline":       {"version", "name", "on", "env", "jobs", "environments", "deploy"},
+	"triggers":       {"push", "pull_request", "schedule", "manual"},
+	"push":           {"branches", "branches_ignore", "tags", "paths"},
+	"pull_request":   {"branches", "types"},
+	"schedule":       {"cron", "jobs", "branch"},
+	"job":            {"name", "needs", "env", "steps", "timeout", "if", "matrix", "artifacts", "outputs", "continue_on_error", "environment", "scan", "coverage"},
+	"step":           {"name", "run", "env", "dir", "timeout", "retry", "continue_on_error", "if"},
+	"retry":          {"attempts", "backoff", "max_backoff"},
+	"coverage":       {"file", "min"},
+	"environment":    {"after", "url", "vars", "secrets", "gates", "approval", "strategy", "monitor", "waf", "rate_limit", "geo", "auth"},
+	"gates":          {"mode", "block", "require", "new_only", "sast", "deps", "secrets", "container", "iac", "dast", "quality", "policies"},
+	"gate_threshold": {"block", "max"},
+	"approval":       {"min", "roles", "not_author", "timeout"},
+	"strategy":       {"canary", "blue-green", "rolling"},
+	"canary":         {"steps", "interval", "analysis"},
+	"blue_green":     {"scale_down_delay"},
+	"rolling":        {"max_unavailable", "max_surge"},
+	"monitor":        {"duration", "rollback_when"},
+	"metrics":        {"success_rate", "error_rate", "p50", "p90", "p95", "p99", "min_requests"},
+	"waf":            {"mode", "paranoia_level", "anomaly_threshold"},
+	"deploy":         {"run", "env", "replicas", "health", "smoke"},
+}
+
+// matrixKeys are the reserved keys of a matrix; every other key is an axis.
+var matrixKeys = []string{"include", "exclude"}
+
+// Enumerations, validated with did-you-mean hints.
+var (
+	// GateModes are the values of gates.mode.
+	GateModes = []string{"off", "warn", "block"}
+	// Severities are the finding severities, most severe first.
+	Severities = []string{"critical", "high", "medium", "low"}
+	// StrategyKinds are the deployment strategies.
+	StrategyKinds = []string{"rolling", "blue-green", "canary"}
+	// WAFModes are the values of waf.mode.
+	WAFModes = []string{"off", "detect", "monitor", "enforce"}
+	// GateCategories are the finding categories gates can hold thresholds for.
+	GateCategories = []string{"sast", "deps", "secrets", "container", "iac", "dast", "quality"}
+	// Events are the trigger names of the on: list shorthand.
+	Events = []string{"push", "pull_request", "manual"}
+	// PullRequestTypes are the pull request actions on.pull_request.types accepts.
+	PullRequestTypes = []string{"opened", "synchronize", "reopened", "closed", "edited", "ready_for_review"}
+)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of sluice on a fresh machine: installs what the tests need,
+# then vet, formatting, unit and end-to-end tests.
+#
+#   ./scripts/test.sh            everything
+#   ./scripts/test.sh -short     skip the slow end-to-end scenarios
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+need_apt=()
+command -v go >/dev/null || { echo "test.sh: the Go toolchain (1.26+) must be on PATH" >&2; exit 2; }
+command -v git >/dev/null || need_apt+=(git)
+command -v bash >/dev/null || need_apt+=(bash)
+if ((${#need_apt[@]})); then
+  log "installing ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq "${need_apt[@]}"
+  fi
+fi
+
+log "go mod verify"
+go mod download
+go mod verify
+
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+  echo "these files need gofmt:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+
+log "go vet"
+go vet ./...
+
+log "go test"
+go test -count=1 -timeout 20m "$@" ./...
