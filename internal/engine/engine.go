@@ -151,4 +151,3 @@ func hostname() string {
 // ErrNotResumable is returned by Resume for a run that succeeded or is still
 // being executed by a live sluice process.
 var ErrNotResumable = errors.New("run cannot be resumed")
-

@@ -190,8 +190,8 @@ func (x *execution) execute(ctx context.Context) (*store.Run, error) {
 	doneCh := make(chan finished)
 	running := 0
 	var sysErr error
-	started := func(id string) bool { return x.job(id).Status != store.StatusPending }
-	final := func(id string) bool { return x.job(id).Status.Final() }
+	started := func(id string) bool { return x.status(id) != store.StatusPending }
+	final := func(id string) bool { return x.status(id).Final() }
 	// persistCtx outlives cancellation: the end states of a cancelled run
 	// must still be written.
 	persistCtx := context.WithoutCancel(ctx)
@@ -265,6 +265,20 @@ func (x *execution) job(id string) *store.Job {
 	return x.jobs[id]
 }
 
+// status reads a job's status under the lock (job goroutines write it).
+func (x *execution) status(id string) store.Status {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.jobs[id].Status
+}
+
+// snapshot copies a job under the lock.
+func (x *execution) snapshot(id string) store.Job {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return *x.jobs[id]
+}
+
 // outcome decides the run's end state from its jobs.
 func (x *execution) outcome(ctx context.Context) (store.Status, string) {
 	x.mu.Lock()
@@ -306,7 +320,7 @@ func (x *execution) shouldRun(pj *plan.Job) (bool, string, error) {
 	// Say why, in the words a user looks for first: which need failed.
 	var bad []string
 	for _, n := range pj.Needs {
-		j := x.job(n)
+		j := x.snapshot(n)
 		if j.Status != store.StatusSucceeded && !(j.Status == store.StatusFailed && x.plan.Job(n).Spec.ContinueOnError) {
 			bad = append(bad, fmt.Sprintf("%s (%s)", n, j.Status))
 		}
@@ -323,7 +337,7 @@ func (x *execution) shouldRun(pj *plan.Job) (bool, string, error) {
 func (x *execution) exprContext(pj *plan.Job) expr.Context {
 	needs := map[string]expr.Need{}
 	for _, n := range pj.Needs {
-		nj := x.job(n)
+		nj := x.snapshot(n)
 		base := x.plan.Job(n).Base
 		res := needResult(nj.Status, x.plan.Job(n).Spec.ContinueOnError)
 		cur, seen := needs[base]

@@ -1,0 +1,60 @@
+package internal_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/sluice-ci/sluice/"
+
+// rules says which internal packages a folder's code must not import.
+var rules = []struct {
+	dir       string
+	forbidden []string
+	why       string
+}{
+	{"pipeline", []string{"internal/engine", "internal/executor", "internal/store", "internal/cli", "internal/ui", "internal/secrets"},
+		"pipeline/ is pure: parsing and planning never touch the store, processes or the terminal"},
+	{"store", []string{"internal/engine", "internal/executor", "internal/cli", "internal/ui", "internal/pipeline"},
+		"the store persists entities; it knows nothing of how runs execute"},
+	{"executor", []string{"internal/engine", "internal/store", "internal/cli", "internal/ui", "internal/pipeline"},
+		"an executor runs one step; scheduling and persistence are the engine's"},
+	{"engine", []string{"internal/cli", "internal/ui"},
+		"the engine reports through events; presenting them is the CLI's job"},
+	{"diag", []string{"internal/"}, "diag is a leaf"},
+}
+
+func TestLayering(t *testing.T) {
+	for _, r := range rules {
+		err := filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+				return err
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+			if err != nil {
+				return err
+			}
+			for _, imp := range f.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				if !strings.HasPrefix(p, module) {
+					continue
+				}
+				rel := strings.TrimPrefix(p, module)
+				for _, bad := range r.forbidden {
+					if strings.HasPrefix(rel, bad) {
+						t.Errorf("%s imports %s: %s", path, p, r.why)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
