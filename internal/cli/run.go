@@ -15,6 +15,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/executor/local"
 	"github.com/sluice-ci/sluice/internal/pipeline/lint"
+	"github.com/sluice-ci/sluice/internal/pipeline/plan"
 	"github.com/sluice-ci/sluice/internal/pipeline/spec"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/sluice-ci/sluice/internal/ui"
@@ -213,6 +214,11 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 			if commit == "" {
 				commit = gc
 			}
+		}
+		if ok, why := plan.Triggered(p, f.event, branch); !ok {
+			_ = r.Close()
+			fmt.Fprintf(g.s.err, "sluice: not running %s: %s\n", file, why)
+			return nil
 		}
 		run, err = eng.Run(ctx, engine.Request{
 			Pipeline: p, Source: src, File: file, Workdir: workdir,

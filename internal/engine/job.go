@@ -304,6 +304,16 @@ func (x *execution) jobEnv(pj *plan.Job, c expr.Context, outputFile string) (map
 	if err := interpolateInto(env, x.plan.Pipeline.Env, c, "env"); err != nil {
 		return nil, err
 	}
+	envName := pj.Spec.Environment
+	if envName == "" {
+		envName = r.Environment
+	}
+	if e := x.plan.Pipeline.Environment(envName); e != nil {
+		if err := interpolateInto(env, e.Vars, c, "environments."+e.Name+".vars"); err != nil {
+			return nil, err
+		}
+		env["SLUICE_ENVIRONMENT"] = e.Name
+	}
 	for k, v := range r.Vars {
 		env[k] = v
 	}

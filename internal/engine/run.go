@@ -355,10 +355,14 @@ func (x *execution) exprContext(pj *plan.Job) expr.Context {
 	for k, v := range x.plan.Pipeline.Env {
 		env[k] = v
 	}
+	environment := x.run.Environment
+	if pj.Spec.Environment != "" {
+		environment = pj.Spec.Environment
+	}
 	return expr.Context{
 		Branch:      x.run.Branch,
 		Event:       x.run.Event,
-		Environment: x.run.Environment,
+		Environment: environment,
 		Commit:      x.run.Commit,
 		Vars:        x.run.Vars,
 		Env:         env,
