@@ -6,6 +6,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -136,8 +137,14 @@ func (e *Engine) lockPath(runID string) string {
 	return filepath.Join(e.stateDir, "locks", runID+".lock")
 }
 
-func (e *Engine) scratchDir(runID, jobID string) string {
-	return filepath.Join(e.stateDir, "scratch", runID, safeName(jobID))
+// scratchDir holds a run's temporary files (the jobs' $SLUICE_OUTPUT);
+// it is made when the run starts and removed when it ends.
+func (e *Engine) scratchDir(runID string) string {
+	return filepath.Join(e.stateDir, "scratch", runID)
+}
+
+func (e *Engine) outputFile(runID, jobID string, attempt int) string {
+	return filepath.Join(e.scratchDir(runID), fmt.Sprintf("%s.%d.output", safeName(jobID), attempt))
 }
 
 func hostname() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -92,14 +93,9 @@ func (x *execution) jobSteps(ctx, persistCtx context.Context, pj *plan.Job, j *s
 		logs.system(-1, err.Error())
 		return store.StatusFailed, err.Error(), 0, nil
 	}
-	scratch := x.e.scratchDir(x.run.ID, j.ID)
-	if err := os.MkdirAll(scratch, 0o700); err != nil {
-		return store.StatusFailed, "", 0, fmt.Errorf("scratch folder for job %s: %w", j.ID, err)
-	}
-	outputFile := filepath.Join(scratch, "output")
-	if err := os.WriteFile(outputFile, nil, 0o600); err != nil {
-		return store.StatusFailed, "", 0, fmt.Errorf("output file for job %s: %w", j.ID, err)
-	}
+	// Steps append to $SLUICE_OUTPUT (">>" creates it); the run's scratch
+	// folder exists already, so a job costs no file system calls here.
+	outputFile := x.e.outputFile(x.run.ID, j.ID, j.Attempt)
 	ectx := x.exprContext(pj)
 	env, err := x.jobEnv(pj, ectx, outputFile)
 	if err != nil {
@@ -188,14 +184,14 @@ func (x *execution) runStep(ctx, persistCtx context.Context, j *store.Job, s *sp
 		st.StartedAt = x.e.now().UTC()
 		st.FinishedAt = time.Time{}
 		st.Reason = ""
-		if err := x.e.st.Steps().PutStep(persistCtx, st); err != nil {
-			return res, fmt.Errorf("record step %q of job %s: %w", st.Name, j.ID, err)
-		}
 		x.e.emit(Event{Type: StepStarted, RunID: x.run.ID, JobID: j.ID, JobName: j.Name, Step: st.Index, StepName: st.Name, Attempt: attempt, Status: store.StatusRunning})
 		var pgidErr error
 		xs := executor.Step{
 			RunID: x.run.ID, JobID: j.ID, Index: st.Index, Name: st.Name,
 			Command: s.Run, Dir: dir, Env: stepEnv, Timeout: s.Timeout.D(), Grace: x.e.grace,
+			// The step is stored as running together with its process
+			// group, in one write, so a crash can never leave an
+			// unrecorded group behind.
 			Started: func(pgid int) {
 				st.PGID = pgid
 				pgidErr = x.e.st.Steps().PutStep(persistCtx, st)
@@ -378,6 +374,9 @@ func envName(s string) string {
 // wrote to $SLUICE_OUTPUT, keeps the declared names, masks the values.
 func (x *execution) readOutputs(pj *plan.Job, j *store.Job, file string, logs *jobLog) error {
 	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		data, err = nil, nil
+	}
 	if err != nil {
 		return fmt.Errorf("read outputs of job %s: %w", j.ID, err)
 	}

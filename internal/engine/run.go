@@ -167,7 +167,11 @@ func (e *Engine) Resume(ctx context.Context, ref string, req ResumeRequest) (*st
 func (x *execution) execute(ctx context.Context) (*store.Run, error) {
 	e := x.e
 	defer x.lock.release()
-	defer os.RemoveAll(filepath.Join(e.stateDir, "scratch", x.run.ID))
+	scratch := e.scratchDir(x.run.ID)
+	if err := os.MkdirAll(scratch, 0o700); err != nil {
+		return nil, fmt.Errorf("run #%d: scratch folder: %w", x.run.Number, err)
+	}
+	defer os.RemoveAll(scratch)
 
 	x.masker = secrets.NewMasker(sortedValues(x.secrets)...)
 	x.run.Status = store.StatusRunning

@@ -125,9 +125,14 @@ func (l *local) Run(ctx context.Context, s executor.Step, out func(executor.Line
 		closeAll(g.stdout, g.stderr)
 		<-pipesDone
 	}
-	waitGroupGone(g.pgid, l.killWait)
-
+	// Reap the shell, then wait for the rest of the group. Reaping first is
+	// safe: the kernel does not reuse a pid while it is still the group id of
+	// a live process. In the common case the group is empty now, which one
+	// kill(-pgid, 0) tells without scanning /proc.
 	state, err := g.proc.reap()
+	if syscall.Kill(-g.pgid, 0) == nil {
+		waitGroupGone(g.pgid, l.killWait)
+	}
 	res.Duration = time.Since(g.began)
 	if state == nil {
 		return res, fmt.Errorf("run step %s: wait: %w", stepName(s), err)
