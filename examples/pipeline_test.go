@@ -37,7 +37,7 @@ func TestGoodbooksPipelineParses(t *testing.T) {
 			t.Errorf("job %s timeout = %v, want (0, 10m]", j.ID, j.Timeout.D())
 		}
 	}
-	if want := []string{"lint", "test", "build", "smoke", "report"}; !slices.Equal(ids, want) {
+	if want := []string{"lint", "headers", "test", "build", "smoke", "report", "publish"}; !slices.Equal(ids, want) {
 		t.Fatalf("jobs = %v, want %v", ids, want)
 	}
 	if got := p.Job("build").Needs; !slices.Equal(got, []string{"lint", "test"}) {
@@ -53,6 +53,12 @@ func TestGoodbooksPipelineParses(t *testing.T) {
 	report := p.Job("report")
 	if report.If != "always()" || report.Env["COVERAGE"] != "${{ needs.test.outputs.coverage }}" {
 		t.Errorf("report if %q, env %v", report.If, report.Env)
+	}
+	if m := p.Job("lint").Matrix; m == nil || len(m.Axes) != 1 || !slices.Equal(m.Axes[0].Values, []string{"gofmt", "vet"}) {
+		t.Errorf("lint matrix %+v", m)
+	}
+	if !p.Job("headers").ContinueOnError || p.Job("publish").If != `branch == "main"` {
+		t.Errorf("headers continue_on_error %v, publish if %q", p.Job("headers").ContinueOnError, p.Job("publish").If)
 	}
 	var envs []string
 	for _, e := range p.Environments {

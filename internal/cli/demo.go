@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,8 +26,9 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Long: `Copy the example project (goodbooks, a small Go REST API that ships inside
 sluice) to a temporary folder and run its pipeline end to end: lint, tests
 with coverage, build, a smoke test of the built server, and a report that
-reads the test job's output — with a masked secret, artifacts handed from job
-to job, and every state change stored.
+reads the test job's output, an advisory check that may fail, and a dry-run
+publish that prints a secret sluice masks — with artifacts handed from job to
+job and every state change stored.
 
 The folder is removed afterwards unless --keep (or --dir) is given; then you
 can look around with 'sluice runs', 'show' and 'logs' inside it.
@@ -74,10 +76,8 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 	if err := copyExample(dir); err != nil {
 		return err
 	}
+	// The demo's own words go to stderr, so --json keeps stdout to events.
 	say := g.s.err
-	if f.json {
-		say = g.s.err
-	}
 	fmt.Fprintf(say, "sluice demo: copied the example project goodbooks to %s\n\n", dir)
 
 	// A throwaway secret shows masking: the pipeline prints it, the logs
@@ -103,6 +103,7 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 		defer st.Close()
 		if runs, lerr := st.Runs().ListRuns(ctx, store.RunFilter{Limit: 1}); lerr == nil && len(runs) == 1 {
 			r := runs[0]
+			showMasking(ctx, st, r, say)
 			fmt.Fprintf(say, "\nThe run is stored in %s.\n", g.data)
 			if keep {
 				fmt.Fprintf(say, "Explore it:\n  cd %s\n  sluice runs\n  sluice show %d\n  sluice logs %d report\n", dir, r.Number, r.Number)
@@ -117,7 +118,7 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 // copyExample writes the embedded example project into dir, with the go.mod
 // it needs to build on its own.
 func copyExample(dir string) error {
-	root, err := fs.Sub(examples.Goodbooks, "goodbooks")
+	root, err := examples.GoodbooksFS()
 	if err != nil {
 		return err
 	}
@@ -128,4 +129,19 @@ func copyExample(dir string) error {
 		return fmt.Errorf("write go.mod: %w", err)
 	}
 	return nil
+}
+
+// showMasking prints what the publish job logged: the demo's secret appears
+// only as ***.
+func showMasking(ctx context.Context, st store.Store, r *store.Run, w io.Writer) {
+	lines, err := st.Logs().ReadLogs(ctx, store.LogQuery{RunID: r.ID, JobID: "publish"})
+	if err != nil || len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nThe publish job printed the secret %s and its base64 form; the stored log reads:\n", demoSecretName)
+	for _, l := range lines {
+		if l.Stream != store.System {
+			fmt.Fprintf(w, "  %s\n", l.Text)
+		}
+	}
 }

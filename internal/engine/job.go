@@ -79,6 +79,9 @@ func (x *execution) runJob(ctx context.Context, pj *plan.Job, j *store.Job) erro
 			logs.system(-1, reason)
 		}
 	}
+	if status == store.StatusFailed && pj.Spec.ContinueOnError {
+		reason += " (allowed to fail: continue_on_error)"
+	}
 	logs.flush(persistCtx)
 	x.mu.Lock()
 	j.ExitCode = exitCode
