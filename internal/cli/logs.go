@@ -61,44 +61,48 @@ printing new lines until the run ends.`,
 
 func printLogs(ctx context.Context, g *globals, st store.Store, run *store.Run, jobID string, step int, follow, timestamps bool) error {
 	after := map[string]int64{} // job -> last seq printed
-	width := 0
-	if jobID == "" {
-		jobs, err := st.Jobs().ListJobs(ctx, run.ID)
-		if err != nil {
-			return err
-		}
-		for _, j := range jobs {
-			width = max(width, len(j.ID))
-		}
-	}
 	for {
-		lines, err := st.Logs().ReadLogs(ctx, store.LogQuery{RunID: run.ID, JobID: jobID, AfterSeq: after[jobID]})
-		if err != nil {
-			return err
+		// Read the job list each round: with --follow, a resumed run may
+		// add lines to any job.
+		var jobs []string
+		width := 0
+		if jobID != "" {
+			jobs = []string{jobID}
+		} else {
+			all, err := st.Jobs().ListJobs(ctx, run.ID)
+			if err != nil {
+				return err
+			}
+			for _, j := range all {
+				jobs = append(jobs, j.ID)
+				width = max(width, len(j.ID))
+			}
 		}
-		for _, l := range lines {
-			if jobID == "" && l.Seq <= after[l.JobID] {
-				continue
+		printed := 0
+		for _, id := range jobs {
+			lines, err := st.Logs().ReadLogs(ctx, store.LogQuery{RunID: run.ID, JobID: id, AfterSeq: after[id]})
+			if err != nil {
+				return err
 			}
-			after[l.JobID] = l.Seq
-			if jobID != "" {
-				after[jobID] = l.Seq
+			for _, l := range lines {
+				after[id] = l.Seq
+				if step > 0 && l.Step != step-1 {
+					continue
+				}
+				printed++
+				prefix := ""
+				if timestamps {
+					prefix = l.Time.Local().Format("15:04:05.000 ")
+				}
+				if jobID == "" {
+					prefix += fmt.Sprintf("%-*s | ", width, l.JobID)
+				}
+				marker := ""
+				if l.Stream == store.System {
+					marker = "sluice: "
+				}
+				fmt.Fprintf(g.s.out, "%s%s%s\n", prefix, marker, l.Text)
 			}
-			if step > 0 && l.Step != step-1 {
-				continue
-			}
-			prefix := ""
-			if timestamps {
-				prefix = l.Time.Local().Format("15:04:05.000 ")
-			}
-			if jobID == "" {
-				prefix += fmt.Sprintf("%-*s | ", width, l.JobID)
-			}
-			marker := ""
-			if l.Stream == store.System {
-				marker = "sluice: "
-			}
-			fmt.Fprintf(g.s.out, "%s%s%s\n", prefix, marker, l.Text)
 		}
 		if !follow {
 			return nil
@@ -107,7 +111,7 @@ func printLogs(ctx context.Context, g *globals, st store.Store, run *store.Run, 
 		if err != nil {
 			return err
 		}
-		if cur.Status.Final() && len(lines) == 0 {
+		if cur.Status.Final() && printed == 0 {
 			return nil
 		}
 		select {
