@@ -93,7 +93,9 @@ func TestInterrupt(t *testing.T) {
 	dir := fixture(t, "sigint")
 	b := startSluice(t, dir, nil, "run", "--plain", "--grace", "1s")
 	waitFor(t, 30*time.Second, "the step to start",
-		func() bool { return fileHas(b.outPath, "stubborn is waiting") && fileHas(filepath.Join(dir, "child.pid"), "\n") },
+		func() bool {
+			return fileHas(b.outPath, "stubborn is waiting") && fileHas(filepath.Join(dir, "child.pid"), "\n")
+		},
 		func() string { return "sluice output:\n" + b.output() })
 	leader := observe(t, readPid(t, filepath.Join(dir, "leader.pid")))
 	child := observe(t, readPid(t, filepath.Join(dir, "child.pid")))

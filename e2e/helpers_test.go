@@ -116,8 +116,7 @@ func expectContains(t *testing.T, r *result, what, text, sub string) {
 type background struct {
 	cmd     *exec.Cmd
 	outPath string
-	done    chan struct{}
-	waitErr error
+	done    chan struct{} // closed once the process has been reaped
 }
 
 // startSluice starts the binary in dir with its output in a file (a file,
@@ -139,7 +138,7 @@ func startSluice(t *testing.T, dir string, extraEnv []string, args ...string) *b
 	}
 	b := &background{cmd: cmd, outPath: outPath, done: make(chan struct{})}
 	go func() {
-		b.waitErr = cmd.Wait()
+		_ = cmd.Wait() // the exit status is read from cmd.ProcessState
 		close(b.done)
 	}()
 	t.Cleanup(func() {

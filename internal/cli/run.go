@@ -156,6 +156,9 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 		if err != nil {
 			return err
 		}
+		if _, err := plan.Build(p, plan.Options{Jobs: f.jobs}); err != nil {
+			return usageErr("%v", err)
+		}
 		if f.env != "" && p.Environment(f.env) == nil {
 			var names []string
 			for _, e := range p.Environments {

@@ -71,7 +71,8 @@ Exit status: 0 the file is valid (warnings may be printed), 2 it has errors.`,
 				case nerr > 0:
 					fmt.Fprintf(g.s.err, "%s: %d %s, %d %s\n", path, nerr, plural(nerr, "error"), len(diags)-nerr, plural(len(diags)-nerr, "warning"))
 				default:
-					fmt.Fprintf(g.s.out, "%s is valid (%d jobs, %d environments", path, len(p.Jobs), len(p.Environments))
+					fmt.Fprintf(g.s.out, "%s is valid (%d %s, %d %s", path, len(p.Jobs), plural(len(p.Jobs), "job"),
+						len(p.Environments), plural(len(p.Environments), "environment"))
 					if w := len(diags); w > 0 {
 						fmt.Fprintf(g.s.out, ", %d %s", w, plural(w, "warning"))
 					}

@@ -79,6 +79,11 @@ func (e *Engine) interrupt(ctx context.Context, runID string) (*store.Run, error
 			}
 		}
 	}
+	// The dead process left its scratch files (the jobs' $SLUICE_OUTPUT,
+	// which may hold secrets) behind; a resume writes new ones.
+	if err := os.RemoveAll(e.scratchDir(r.ID)); err != nil {
+		return nil, fmt.Errorf("remove scratch files of run #%d: %w", r.Number, err)
+	}
 	jobs, err := e.st.Jobs().ListJobs(ctx, r.ID)
 	if err != nil {
 		return nil, fmt.Errorf("load jobs of run #%d: %w", r.Number, err)

@@ -301,7 +301,7 @@ func (x *execution) outcome(ctx context.Context) (store.Status, string) {
 	}
 	switch {
 	case ctx.Err() != nil:
-		return store.StatusCancelled, "cancelled"
+		return store.StatusCancelled, ""
 	case len(failed) > 0:
 		return store.StatusFailed, "failed jobs: " + strings.Join(failed, ", ")
 	case len(cancelled) > 0:
