@@ -99,7 +99,7 @@ func gitInfo(ctx context.Context, dir string) (branch, commit string) {
 
 // passEnv are the caller's variables every step gets; everything else of
 // sluice's own environment is kept from steps unless --pass-env names it.
-var passEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TERM"}
+var passEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TERM", "SLUICE_VULN_DB"}
 
 func baseEnv(extra []string) map[string]string {
 	env := map[string]string{}

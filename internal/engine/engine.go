@@ -41,6 +41,9 @@ type Options struct {
 	StateDir string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Self is the sluice binary that scan: steps run ($SLUICE_BIN); empty
+	// means this process's executable.
+	Self string
 }
 
 // Engine runs pipelines. One Engine may run several runs at once.
@@ -55,6 +58,7 @@ type Engine struct {
 	maxLog   int64
 	stateDir string
 	now      func() time.Time
+	self     string
 }
 
 // New returns an Engine.
@@ -69,6 +73,12 @@ func New(o Options) *Engine {
 		maxLog:   o.MaxLogBytes,
 		stateDir: o.StateDir,
 		now:      o.Now,
+		self:     o.Self,
+	}
+	if e.self == "" {
+		if exe, err := os.Executable(); err == nil {
+			e.self = exe
+		}
 	}
 	if e.parallel <= 0 {
 		e.parallel = runtime.NumCPU()
@@ -141,6 +151,11 @@ func (e *Engine) lockPath(runID string) string {
 // it is made when the run starts and removed when it ends.
 func (e *Engine) scratchDir(runID string) string {
 	return filepath.Join(e.stateDir, "scratch", runID)
+}
+
+// ReportDir holds the reports (SARIF, JSON) a run's scan steps write.
+func (e *Engine) ReportDir(runID string) string {
+	return filepath.Join(e.stateDir, "reports", runID)
 }
 
 func (e *Engine) outputFile(runID, jobID string, attempt int) string {

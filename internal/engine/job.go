@@ -107,8 +107,8 @@ func (x *execution) jobSteps(ctx, persistCtx context.Context, pj *plan.Job, j *s
 	}
 
 	// Every step is recorded as pending first so viewers see the whole job.
-	steps := make([]*store.Step, len(pj.Spec.Steps))
-	for i, s := range pj.Spec.Steps {
+	steps := make([]*store.Step, len(pj.Steps))
+	for i, s := range pj.Steps {
 		steps[i] = &store.Step{RunID: x.run.ID, JobID: j.ID, Index: i, Name: stepName(s, i), Status: store.StatusPending}
 		if err := x.e.st.Steps().PutStep(persistCtx, steps[i]); err != nil {
 			return store.StatusFailed, "", 0, fmt.Errorf("record step %d of job %s: %w", i, j.ID, err)
@@ -116,7 +116,7 @@ func (x *execution) jobSteps(ctx, persistCtx context.Context, pj *plan.Job, j *s
 	}
 
 	failed, failReason, exitCode := false, "", 0
-	for i, s := range pj.Spec.Steps {
+	for i, s := range pj.Steps {
 		st := steps[i]
 		sctx := ectx
 		sctx.Step = true
@@ -294,6 +294,7 @@ func (x *execution) jobEnv(pj *plan.Job, c expr.Context, outputFile string) (map
 		"SLUICE_PIPELINE": r.Pipeline, "SLUICE_JOB": pj.ID, "SLUICE_JOB_NAME": pj.Name,
 		"SLUICE_BRANCH": r.Branch, "SLUICE_COMMIT": r.Commit, "SLUICE_EVENT": r.Event,
 		"SLUICE_ENVIRONMENT": r.Environment, "SLUICE_WORKSPACE": r.Workdir, "SLUICE_OUTPUT": outputFile,
+		"SLUICE_BIN": x.e.self, "SLUICE_REPORTS": x.e.ReportDir(r.ID), "SLUICE_JOB_FILE": safeName(pj.ID),
 	} {
 		env[k] = v
 	}

@@ -172,6 +172,9 @@ func (x *execution) execute(ctx context.Context) (*store.Run, error) {
 		return nil, fmt.Errorf("run #%d: scratch folder: %w", x.run.Number, err)
 	}
 	defer os.RemoveAll(scratch)
+	if err := os.MkdirAll(e.ReportDir(x.run.ID), 0o700); err != nil {
+		return nil, fmt.Errorf("run #%d: report folder: %w", x.run.Number, err)
+	}
 
 	x.masker = secrets.NewMasker(sortedValues(x.secrets)...)
 	x.run.Status = store.StatusRunning

@@ -24,7 +24,10 @@ type Job struct {
 	Needs []string
 	// Matrix holds this combination's values (nil for plain jobs).
 	Matrix map[string]string
-	Spec   *spec.Job
+	// Steps are what the job runs: the spec's steps, then, for a job with
+	// scan:, one step running the scanners (see ScanStep).
+	Steps []*spec.Step
+	Spec  *spec.Job
 }
 
 // Plan is the executable form of a pipeline.
@@ -49,7 +52,10 @@ func Build(p *spec.Pipeline, o Options) (*Plan, error) {
 	instances := map[string][]string{} // base id -> expanded ids
 	for _, sj := range p.Jobs {
 		for _, combo := range Expand(sj.Matrix) {
-			j := &Job{ID: sj.ID, Base: sj.ID, Name: sj.Name, Matrix: combo, Spec: sj}
+			j := &Job{ID: sj.ID, Base: sj.ID, Name: sj.Name, Matrix: combo, Spec: sj, Steps: sj.Steps}
+			if len(sj.Scan) > 0 {
+				j.Steps = append(append([]*spec.Step(nil), sj.Steps...), ScanStep(sj.Scan))
+			}
 			if j.Name == "" {
 				j.Name = sj.ID
 			}
