@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 
 	"github.com/sluice-ci/sluice/examples"
+	"github.com/sluice-ci/sluice/internal/findings"
+	"github.com/sluice-ci/sluice/internal/report/scanreport"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -26,7 +29,9 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Long: `Copy the example project (goodbooks, a small Go REST API that ships inside
 sluice) to a temporary folder and run its pipeline end to end: lint, tests
 with coverage, build, a smoke test of the built server, and a report that
-reads the test job's output, an advisory check that may fail, and a dry-run
+reads the test job's output, a security scan (secrets, dependency advisories
+from an offline OSV snapshot, Dockerfile rules), an advisory check that may
+fail, and a dry-run
 publish that prints a secret sluice masks — with artifacts handed from job to
 job and every state change stored.
 
@@ -103,6 +108,7 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 		defer st.Close()
 		if runs, lerr := st.Runs().ListRuns(ctx, store.RunFilter{Limit: 1}); lerr == nil && len(runs) == 1 {
 			r := runs[0]
+			showScan(r, say)
 			showMasking(ctx, st, r, say)
 			fmt.Fprintf(say, "\nThe run is stored in %s.\n", g.data)
 			if keep {
@@ -144,4 +150,25 @@ func showMasking(ctx context.Context, st store.Store, r *store.Run, w io.Writer)
 			fmt.Fprintf(w, "  %s\n", l.Text)
 		}
 	}
+}
+
+// showScan summarises the security job's report, which the scan step wrote
+// next to the store.
+func showScan(r *store.Run, w io.Writer) {
+	dir := filepath.Join(filepath.Dir(filepath.Clean(r.File)), ".sluice", "reports", r.ID)
+	data, err := os.ReadFile(filepath.Join(dir, "security.json"))
+	if err != nil {
+		return
+	}
+	var doc scanreport.Document
+	if json.Unmarshal(data, &doc) != nil {
+		return
+	}
+	fmt.Fprintf(w, "\nThe security job scanned the project: %s.\n", doc.Summary.Summary.String())
+	for _, f := range doc.Findings {
+		if f.Severity >= findings.Medium {
+			fmt.Fprintf(w, "  %-8s %s  %s — %s\n", f.Severity, f.RuleID, f.Location.String(), f.Title)
+		}
+	}
+	fmt.Fprintf(w, "Reports: %s (SARIF for code-scanning tools, JSON).\n", filepath.Join(dir, "security.sarif"))
 }

@@ -136,6 +136,8 @@ store (the .sluice folder next to the pipeline file, or --data).`,
 		newShowCmd(g),
 		newLogsCmd(g),
 		newDemoCmd(g),
+		newScanCmd(g),
+		newDBCmd(g),
 		newVersionCmd(g),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false

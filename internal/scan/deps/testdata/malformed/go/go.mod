@@ -1,0 +1,4 @@
+module example.com/broken
+
+require (
+	golang.org/x/text v0.3.7

@@ -1,0 +1,3 @@
+def connect(password):
+    # password="hunter2" was the old default
+    return psycopg.connect(host="db", user="shop", password=password)

@@ -1,0 +1,6 @@
+module.exports = {
+  clientId: 'shop-web',
+  clientSecret: process.env.CLIENT_SECRET,
+  author: 'Jane Doe',
+  tokenEndpoint: '/oauth/token',
+};

@@ -1,0 +1,5 @@
+from openai import OpenAI
+import anthropic
+
+client = OpenAI(api_key="sk-proj-JI6qbvn14DXFqtweizkov2EYiHN2OIxA1wISMn2QT3BlbkFJp5L9Fl1qHTraVbAO1MhkPQLCmkfcbOWB2umOC5c1")
+claude = anthropic.Anthropic(api_key="sk-ant-api03-53zsTBKRV2HgaFSJKn4nkuRmjmirYCGc59cDnO5hWlsPOtnyt41G0sDz0dl8zwRinrrSSAaD02gWgUwZjygjgNldEnxr5AA")
