@@ -1,0 +1,199 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// plantedTree writes a project with one planted issue of each built-in
+// scanner's kind. The fake credentials are assembled here, so this file
+// itself holds no credential-shaped literal.
+func plantedTree(t *testing.T) (dir string, awsKey, ghToken string) {
+	t.Helper()
+	dir = t.TempDir()
+	awsKey = "AKIA" + "Z7Q3M5X2R6T4W6Y3"
+	ghToken = "ghp_" + "r8Xc2LmQ7vB4nT9kW3pZ6yH1sD5fJ0aGeU2i"
+	writeFile(t, dir, "deploy/settings.env", "REGION=eu-west-1\nAWS_ACCESS_KEY_ID="+awsKey+"\n")
+	writeFile(t, dir, "scripts/release.sh", "#!/bin/sh\n\nexport GITHUB_TOKEN="+ghToken+"\ngh release create v1\n")
+	writeFile(t, dir, "requirements.txt", "flask==2.3.3\nrequests==2.25.1\n")
+	writeFile(t, dir, "Dockerfile", "FROM ubuntu:latest\nRUN curl -fsSL https://example.com/install.sh | sh\nCMD python3 app.py\n")
+	return dir, awsKey, ghToken
+}
+
+// cleanTree is the planted tree's clean twin.
+func cleanTree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, dir, "deploy/settings.env", "REGION=eu-west-1\nAWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID}\n")
+	writeFile(t, dir, "scripts/release.sh", "#!/bin/sh\n\nexport GITHUB_TOKEN=\"$(cat /run/secrets/github_token)\"\ngh release create v1\n")
+	writeFile(t, dir, "requirements.txt", "flask==2.3.3\nrequests==2.31.0\n")
+	return dir
+}
+
+func vulnDB(t *testing.T) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, "examples", "goodbooks", "vulndb")
+}
+
+type scanDoc struct {
+	Findings []struct {
+		RuleID       string   `json:"rule_id"`
+		Scanner      string   `json:"scanner"`
+		Severity     string   `json:"severity"`
+		Fingerprint  string   `json:"fingerprint"`
+		FixedVersion string   `json:"fixed_version"`
+		OWASP2021    []string `json:"owasp_2021"`
+		Location     struct {
+			Path      string `json:"path"`
+			StartLine int    `json:"start_line"`
+			Package   string `json:"package"`
+		} `json:"location"`
+	} `json:"findings"`
+	Scanners []struct {
+		Scanner string `json:"scanner"`
+		Status  string `json:"status"`
+		Reason  string `json:"reason"`
+	} `json:"scanners"`
+}
+
+func scanJSON(t *testing.T, dir string, args ...string) (*scanDoc, *result) {
+	t.Helper()
+	r := sluice(t, dir, append([]string{"scan", "-q", "--format", "json"}, args...)...)
+	var doc scanDoc
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("scan --format json is not JSON: %v\n%s", err, r)
+	}
+	return &doc, r
+}
+
+func TestScanFindsPlantedIssuesAndNothingOnCleanTwin(t *testing.T) {
+	t.Parallel()
+	dir, awsKey, ghToken := plantedTree(t)
+	doc, r := scanJSON(t, dir, "--vuln-db", vulnDB(t))
+	expectCode(t, r, 0)
+	type key struct{ rule, path string }
+	got := map[key]int{}
+	for _, f := range doc.Findings {
+		got[key{f.RuleID, f.Location.Path}] = f.Location.StartLine
+		if f.Fingerprint == "" {
+			t.Errorf("finding %s has no fingerprint", f.RuleID)
+		}
+	}
+	for _, want := range []struct {
+		rule, path string
+		line       int
+	}{
+		{"aws-access-key-id", "deploy/settings.env", 2},
+		{"github-pat", "scripts/release.sh", 3},
+		{"GHSA-j8r2-6x86-q33q", "requirements.txt", 2},
+		{"dockerfile-latest-tag", "Dockerfile", 1},
+		{"dockerfile-curl-pipe-shell", "Dockerfile", 2},
+		{"dockerfile-shell-form-cmd", "Dockerfile", 3},
+	} {
+		line, ok := got[key{want.rule, want.path}]
+		if !ok || line != want.line {
+			t.Errorf("want %s at %s:%d, got line %d (found: %v)", want.rule, want.path, want.line, line, ok)
+		}
+	}
+	for _, f := range doc.Findings {
+		if f.RuleID == "GHSA-j8r2-6x86-q33q" && (f.FixedVersion != "2.31.0" || len(f.OWASP2021) == 0) {
+			t.Errorf("requests advisory: fixed %q, owasp %v", f.FixedVersion, f.OWASP2021)
+		}
+		if f.Location.Package == "flask" {
+			t.Errorf("flask 2.3.3 has no advisory in the database but was reported: %+v", f)
+		}
+	}
+	for _, s := range doc.Scanners {
+		if s.Status != "ran" {
+			t.Errorf("scanner %s %s: %s", s.Scanner, s.Status, s.Reason)
+		}
+	}
+	// The secrets never appear in clear, in any format.
+	for _, format := range []string{"table", "json", "sarif", "junit"} {
+		r := sluice(t, dir, "scan", "--format", format, "--vuln-db", vulnDB(t))
+		for _, secret := range []string{awsKey, ghToken} {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("--format %s prints the secret %s…", format, secret[:6])
+			}
+		}
+	}
+
+	clean := cleanTree(t)
+	cdoc, cr := scanJSON(t, clean, "--vuln-db", vulnDB(t), "--scanners", "secrets,deps")
+	expectCode(t, cr, 0)
+	if len(cdoc.Findings) != 0 {
+		t.Errorf("clean twin has findings: %+v", cdoc.Findings)
+	}
+}
+
+func TestScanExitCodesAndHealth(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := plantedTree(t)
+	expectCode(t, sluice(t, dir, "scan", "-q", "--vuln-db", vulnDB(t), "--fail-on", "high"), 1)
+	expectCode(t, sluice(t, dir, "scan", "-q", "--vuln-db", vulnDB(t), "--fail-on", "critical", "--scanners", "deps"), 0)
+	expectCode(t, sluice(t, dir, "scan", "--scanners", "secretz"), 2)
+	expectCode(t, sluice(t, dir, "scan", "--fail-on", "severe"), 2)
+	expectCode(t, sluice(t, dir, "scan", "no/such/dir"), 2)
+
+	// Without a database the deps scanner says it was skipped, and why:
+	// never "0 findings".
+	doc, r := scanJSON(t, dir, "--scanners", "deps", "--vuln-db", filepath.Join(dir, "missing-db"))
+	expectCode(t, r, 0)
+	if len(doc.Scanners) != 1 || doc.Scanners[0].Status != "skipped" || !strings.Contains(doc.Scanners[0].Reason, "vulnerability database") {
+		t.Errorf("deps without a database: %+v", doc.Scanners)
+	}
+}
+
+func TestScanSARIFValidatesAgainstSchema(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := plantedTree(t)
+	out := filepath.Join(t.TempDir(), "out.sarif")
+	r := sluice(t, dir, "scan", "-q", "--vuln-db", vulnDB(t), "--format", "sarif", "--output", out)
+	expectCode(t, r, 0)
+	root, _ := moduleRoot()
+	c := jsonschema.NewCompiler()
+	schema, err := c.Compile(filepath.Join(root, "internal", "report", "sarif", "testdata", "sarif-schema-2.1.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	inst, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Fatalf("SARIF output does not validate: %v", err)
+	}
+	// Importing our own SARIF merges into the same findings: no duplicates.
+	doc1, _ := scanJSON(t, dir, "--vuln-db", vulnDB(t))
+	doc2, _ := scanJSON(t, dir, "--vuln-db", vulnDB(t), "--import", out)
+	if len(doc1.Findings) != len(doc2.Findings) {
+		t.Errorf("re-importing our own SARIF changed the finding count: %d -> %d", len(doc1.Findings), len(doc2.Findings))
+	}
+}
+
+func TestDBImportAndStatus(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "db")
+	r := sluice(t, dir, "db", "import", vulnDB(t), "--vuln-db", db)
+	expectCode(t, r, 0)
+	r = sluice(t, dir, "db", "status", "--vuln-db", db)
+	expectCode(t, r, 0)
+	expectContains(t, r, "stdout", r.stdout, "PyPI")
+	expectCode(t, sluice(t, dir, "db", "status", "--vuln-db", filepath.Join(dir, "none")), 2)
+	expectCode(t, sluice(t, dir, "db", "import", filepath.Join(dir, "nothing-here"), "--vuln-db", db), 2)
+}
