@@ -48,7 +48,11 @@ if [[ -z "$gitleaks" ]]; then
 	GOBIN="$tmp/bin" go install "github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION"
 	gitleaks="$tmp/bin/gitleaks"
 fi
-gitleaks_version="$("$gitleaks" version 2>/dev/null || echo "?")"
+gitleaks_version="$("$gitleaks" version 2>/dev/null || true)"
+if [[ -z "$gitleaks_version" || "$gitleaks_version" == *"build process"* ]]; then
+	gitleaks_version="${GITLEAKS_BIN:+unknown version}"
+	gitleaks_version="${gitleaks_version:-$GITLEAKS_VERSION}"
+fi
 
 # ------------------------------------------------------------------- tree
 
@@ -124,18 +128,20 @@ sl_n="$(total <<<"$sl_rules")"
 
 # ------------------------------------------------------------------ report
 
-rate() { awk -v b="$1" -v t="$2" 'BEGIN {if (t > 0) printf "%.1f", b / t; else print "n/a"}'; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN {if (t > 0) printf "%.1f", n / t; else print "n/a"}'; }
+mb="$(awk -v b="$bytes" 'BEGIN {print b / 1e6}')"
 echo
 echo "tree: $tree"
 echo "      $nfiles files, $(awk -v b="$bytes" 'BEGIN {printf "%.1f MiB", b / 1048576}'), planted secrets: $planted"
 echo "gitleaks: $gitleaks_version; runs: $RUNS (mean wall time)"
 echo
 printf '%-10s %10s %10s %10s %9s\n' tool "wall (s)" "MB/s" "files/s" findings
-printf '%-10s %10s %10s %10s %9s\n' gitleaks "$t_gitleaks" "$(rate $((bytes / 1000000)) "$t_gitleaks")" "$(rate "$nfiles" "$t_gitleaks")" "$gl_n"
-printf '%-10s %10s %10s %10s %9s\n' sluice "$t_sluice" "$(rate $((bytes / 1000000)) "$t_sluice")" "$(rate "$nfiles" "$t_sluice")" "$sl_n"
+printf '%-10s %10s %10s %10s %9s\n' gitleaks "$t_gitleaks" "$(rate "$mb" "$t_gitleaks")" "$(rate "$nfiles" "$t_gitleaks")" "$gl_n"
+printf '%-10s %10s %10s %10s %9s\n' sluice "$t_sluice" "$(rate "$mb" "$t_sluice")" "$(rate "$nfiles" "$t_sluice")" "$sl_n"
 awk -v a="$t_gitleaks" -v b="$t_sluice" 'BEGIN {if (b > 0) printf "\nsluice is %.1fx the speed of gitleaks\n", a / b}'
 echo
+by_rule() { if [[ -n "$1" ]]; then sed 's/^ */  /' <<<"$1"; else echo "  (none)"; fi; }
 echo "gitleaks findings by rule:"
-sed 's/^ */  /' <<<"$gl_rules"
+by_rule "$gl_rules"
 echo "sluice findings by rule:"
-sed 's/^ */  /' <<<"$sl_rules"
+by_rule "$sl_rules"

@@ -202,7 +202,7 @@ func TestParallelismIsBounded(t *testing.T) {
 
 func TestSecretsAreMaskedEverywhere(t *testing.T) {
 	h := newHarness(t)
-	secret := "s3cr3t-Val/ue+42"
+	secret := "s3cr3t-Val/ue+42" // sluice:ignore (a fake secret the test masks)
 	src := `version: 1
 jobs:
   leak:

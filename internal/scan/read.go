@@ -24,12 +24,13 @@ var ErrTooLarge = errors.New("file too large")
 // regular file (a folder, named pipe, device …).
 var ErrNotRegular = errors.New("not a regular file")
 
-// ReadText reads a file for a text scanner. It refuses files over maxSize
-// bytes (DefaultMaxFileSize when maxSize <= 0) with ErrTooLarge, and files
-// that are not regular with ErrNotRegular. Errors are *fs.PathError, so
-// NewInputError reports them without repeating the absolute path. A file with a NUL byte in its
+// ReadText reads a file for a text scanner. A file with a NUL byte in its
 // first 8 KiB is binary: ReadText then returns (nil, true, nil) after
-// reading only that much, and text scanners skip it.
+// reading only that much, whatever the file's size, and text scanners skip
+// it. It refuses text files over maxSize bytes (DefaultMaxFileSize when
+// maxSize <= 0) with ErrTooLarge, and files that are not regular with
+// ErrNotRegular. Errors are *fs.PathError, so NewInputError reports them
+// without repeating the absolute path.
 func ReadText(path string, maxSize int64) (data []byte, binary bool, err error) {
 	return ReadTextBuf(path, maxSize, nil)
 }
@@ -49,14 +50,24 @@ func ReadTextBuf(path string, maxSize int64, buf []byte) (data []byte, binary bo
 	if !info.Mode().IsRegular() {
 		return nil, false, &fs.PathError{Op: "read", Path: path, Err: ErrNotRegular}
 	}
-	if info.Size() > maxSize {
-		return nil, false, tooLarge(path, info.Size(), maxSize)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false, err
 	}
 	defer f.Close()
+	if info.Size() > maxSize {
+		// Big binaries (executables, archives, images) are not text to
+		// refuse: sniff them like any other file.
+		head := make([]byte, binarySniffLen)
+		n, err := io.ReadFull(f, head)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return nil, false, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if bytes.IndexByte(head[:n], 0) >= 0 {
+			return nil, true, nil
+		}
+		return nil, false, tooLarge(path, info.Size(), maxSize)
+	}
 	// The file may grow between Stat and Read: never read past the limit.
 	if need := min(info.Size(), maxSize) + 1; int64(cap(buf)) < need {
 		buf = make([]byte, 0, need)

@@ -207,6 +207,7 @@ func TestReadText(t *testing.T) {
 		"bin.dat":   "abc\x00def",
 		"late.dat":  strings.Repeat("a", binarySniffLen) + "\x00", // NUL after the sniffed head
 		"big.txt":   strings.Repeat("0123456789", 200),
+		"big.bin":   "\x7fELF\x00" + strings.Repeat("0123456789", 200),
 	})
 	if err := syscall.Mkfifo(filepath.Join(root, "pipe"), 0o644); err != nil {
 		t.Fatal(err)
@@ -225,6 +226,7 @@ func TestReadText(t *testing.T) {
 		{file: "late.dat", want: strings.Repeat("a", binarySniffLen) + "\x00"},
 		{file: "big.txt", max: 2000, want: strings.Repeat("0123456789", 200)},
 		{file: "big.txt", max: 1024, wantErr: ErrTooLarge, errText: "file too large: 2 KiB, over the 1 KiB limit"},
+		{file: "big.bin", max: 1024, binary: true},
 		{file: "pipe", wantErr: ErrNotRegular, errText: "not a regular file"},
 		{file: "missing.txt", wantErr: os.ErrNotExist, errText: "no such file or directory"},
 	}

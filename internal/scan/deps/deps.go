@@ -105,13 +105,19 @@ func (s *scanner) Scan(ctx context.Context, t *scan.Target, report func(findings
 		return scan.Health{}, fmt.Errorf("vulnerability database %s holds no records: run 'sluice db update' or 'sluice db import'", db.Dir())
 	}
 	r := &run{root: t.Root, db: db, report: report, maxSize: s.opts.MaxFileSize,
-		cache: map[query][]osv.Vuln{}, ecosystems: map[string]bool{}, start: time.Now()}
+		cache: map[query][]osv.Vuln{}, queued: map[query]bool{}, ecosystems: map[string]bool{}, start: time.Now()}
+	var parsed []lockfile
 	for _, rel := range files {
 		if err := ctx.Err(); err != nil {
 			return r.health, err
 		}
-		r.file(rel)
+		parsed = append(parsed, lockfile{rel, r.file(rel)})
 	}
+	r.queryAll(ctx, parsed)
+	if err := ctx.Err(); err != nil {
+		return r.health, err
+	}
+	r.reportAll(parsed)
 	r.finish()
 	return r.health, nil
 }

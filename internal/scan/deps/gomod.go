@@ -111,6 +111,9 @@ func parseGoMod(data []byte) (parsed, error) {
 			return parsed{}, fmt.Errorf("line %d: malformed replace directive", l.line)
 		}
 		r := replacement{newPath: l.fields[arrow+1]}
+		if r.newPath == "" || l.fields[0] == "" {
+			return parsed{}, fmt.Errorf("line %d: empty module path", l.line)
+		}
 		if arrow == 2 {
 			r.oldVersion = l.fields[1]
 		}
@@ -128,6 +131,9 @@ func parseGoMod(data []byte) (parsed, error) {
 			return parsed{}, fmt.Errorf("line %d: malformed require directive", l.line)
 		}
 		path, version := l.fields[0], l.fields[1]
+		if path == "" {
+			return parsed{}, fmt.Errorf("line %d: empty module path", l.line)
+		}
 		if r, ok := findReplacement(replaces[path], version); ok {
 			if r.newVersion == "" {
 				out.skipped = append(out.skipped, fmt.Sprintf("%s (replaced by local folder %s)", path, r.newPath))

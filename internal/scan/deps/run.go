@@ -8,9 +8,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluice-ci/sluice/internal/findings"
@@ -90,6 +92,7 @@ type run struct {
 	report     func(findings.Finding)
 	maxSize    int64
 	cache      map[query][]osv.Vuln
+	queued     map[query]bool
 	ecosystems map[string]bool
 	health     scan.Health
 	start      time.Time
@@ -103,28 +106,28 @@ func (r *run) inputError(rel, format string, args ...any) {
 	r.health.Errors = append(r.health.Errors, scan.InputError{Path: rel, Err: fmt.Sprintf(format, args...)})
 }
 
-// file parses one lockfile and reports its vulnerable packages.
-func (r *run) file(rel string) {
+// file parses one lockfile and returns its distinct packages.
+func (r *run) file(rel string) []Package {
 	abs := filepath.Join(r.root, filepath.FromSlash(rel))
 	info, err := os.Stat(abs)
 	if err != nil {
 		r.inputError(rel, "%v", err)
-		return
+		return nil
 	}
 	if info.Size() > r.maxSize {
 		r.inputError(rel, "not read: %d bytes is more than the %d-byte limit", info.Size(), r.maxSize)
-		return
+		return nil
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
 		r.inputError(rel, "%v", err)
-		return
+		return nil
 	}
 	parse, _ := parserFor(rel)
 	res, err := safeParse(parse, data)
 	if err != nil {
 		r.inputError(rel, "malformed %s: %v", path.Base(rel), err)
-		return
+		return nil
 	}
 	r.health.Files++
 	if n := len(res.skipped); n > 0 {
@@ -140,24 +143,77 @@ func (r *run) file(rel string) {
 		r.inputError(rel, "%d %s not checked: %s%s", n, noun, strings.Join(list, ", "), more)
 	}
 	seen := map[query]bool{}
+	var out []Package
 	for _, p := range res.pkgs {
-		q := query{p.Ecosystem, osv.NormalizeName(p.Ecosystem, p.Name), p.Version}
+		q := queryOf(p)
 		if seen[q] {
-			continue
+			continue // the same version installed twice: reported at its first line
 		}
 		seen[q] = true
-		r.health.Packages++
+		out = append(out, p)
 		r.ecosystems[p.Ecosystem] = true
-		vulns, ok := r.cache[q]
-		if !ok {
-			vulns = r.db.Query(p.Ecosystem, p.Name, p.Version)
-			r.cache[q] = vulns
-		}
-		for _, v := range vulns {
-			r.health.Findings++
-			r.report(newFinding(rel, p, v))
+	}
+	r.health.Packages += len(out)
+	return out
+}
+
+func queryOf(p Package) query {
+	return query{p.Ecosystem, osv.NormalizeName(p.Ecosystem, p.Name), p.Version}
+}
+
+// queryAll asks the database about every distinct package version, on all
+// cores: each query parses the advisories of its package.
+func (r *run) queryAll(ctx context.Context, files []lockfile) {
+	var todo []Package
+	for _, f := range files {
+		for _, p := range f.pkgs {
+			if q := queryOf(p); !r.queued[q] {
+				r.queued[q] = true
+				todo = append(todo, p)
+			}
 		}
 	}
+	results := make([][]osv.Vuln, len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(todo))) {
+		wg.Go(func() {
+			for i := range next {
+				p := todo[i]
+				results[i] = r.db.Query(p.Ecosystem, p.Name, p.Version)
+			}
+		})
+	}
+	for i := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, p := range todo {
+		r.cache[queryOf(p)] = results[i]
+	}
+}
+
+// reportAll reports a finding per advisory affecting each package, in
+// lockfile order.
+func (r *run) reportAll(files []lockfile) {
+	for _, f := range files {
+		for _, p := range f.pkgs {
+			for _, v := range r.cache[queryOf(p)] {
+				r.health.Findings++
+				r.report(newFinding(f.rel, p, v))
+			}
+		}
+	}
+}
+
+// lockfile is a parsed lockfile's distinct packages.
+type lockfile struct {
+	rel  string
+	pkgs []Package
 }
 
 // safeParse runs a parser, turning a panic in it (or in a library under

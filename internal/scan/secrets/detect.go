@@ -47,8 +47,8 @@ type file struct {
 	config bool
 }
 
-// span is a part of the content a rule's pattern searches; clipped
-// records whether an end was cut inside a line.
+// span is a part of the content a rule's pattern searches; clipStart and
+// clipEnd record whether that end was cut inside a line.
 type span struct {
 	start, end         int
 	clipStart, clipEnd bool

@@ -10,7 +10,10 @@
 // A secret is never stored or printed in clear: findings carry the line
 // with the secret redacted to its first four characters (*** when short),
 // and its SHA-256 in Properties["secret_sha256"], which is also what makes
-// the finding's fingerprint survive unrelated edits.
+// the finding's fingerprint survive unrelated edits. Locations are 1-based
+// lines and columns, columns counting characters (code points); EndCol is
+// the column just after the secret, like SARIF's endColumn. A private key
+// spans its BEGIN to END lines.
 //
 // What is not reported:
 //   - a finding on a line with `sluice:ignore` (optionally narrowed:
