@@ -99,7 +99,7 @@ func printDBStatus(g *globals, dir string) error {
 		return &exitError{code: ExitFailed, err: err}
 	}
 	defer db.Close()
-	fmt.Fprintf(g.s.out, "vulnerability database %s: %d records\n", dir, db.Len())
+	fmt.Fprintf(g.s.out, "vulnerability database %s: %d records\n", dir, db.Count())
 	tw := tabwriter.NewWriter(g.s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ECOSYSTEM\tUPDATED\tAGE")
 	for _, e := range db.Ecosystems() {

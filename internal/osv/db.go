@@ -1,6 +1,7 @@
 package osv
 
 import (
+	"archive/zip"
 	"fmt"
 	"io/fs"
 	"os"
@@ -28,6 +29,8 @@ type DB struct {
 	// the DB age when sluice-db.json has no entry for the ecosystem.
 	fileTime map[string]time.Time
 	zips     []*zipSource
+	keyLoads map[indexKey]*keyLoad
+	loose    map[string]bool
 	byID     map[string]*Record
 	index    map[indexKey][]*Record
 	ecos     map[string]bool
@@ -63,14 +66,7 @@ func Open(dir string) (*DB, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("open vulnerability database %s: not a folder", dir)
 	}
-	db := &DB{
-		dir:      dir,
-		lazy:     map[string][]string{},
-		fileTime: map[string]time.Time{},
-		byID:     map[string]*Record{},
-		index:    map[indexKey][]*Record{},
-		ecos:     map[string]bool{},
-	}
+	db := newDB(dir)
 	meta, err := readMetadata(dir)
 	if err != nil {
 		db.errs = append(db.errs, LoadError{Source: filepath.Join(dir, metadataFile), Err: err})
@@ -119,6 +115,20 @@ func Open(dir string) (*DB, error) {
 		db.loadFile(path)
 	}
 	return db, nil
+}
+
+func newDB(dir string) *DB {
+	return &DB{
+		dir:      dir,
+		lazy:     map[string][]string{},
+		fileTime: map[string]time.Time{},
+		keyLoads: map[indexKey]*keyLoad{},
+		loose:    map[string]bool{},
+		byID:     map[string]*Record{},
+		index:    map[indexKey][]*Record{},
+		ecos:     map[string]bool{},
+		meta:     metadata{Ecosystems: map[string]ecoMeta{}},
+	}
 }
 
 // Dir is the folder the database was opened from.
@@ -177,22 +187,9 @@ func (db *DB) Count() int {
 	for eco := range db.lazy {
 		db.ensureLoaded(eco)
 	}
-	n := 0
-	for _, r := range db.byID {
-		if !r.IsWithdrawn() {
-			n++
-		}
-	}
+	n := len(db.loose)
 	for _, z := range db.zips {
-		members := map[int]bool{}
-		for _, idx := range z.members {
-			for _, i := range idx {
-				if !z.loaded[i] {
-					members[i] = true
-				}
-			}
-		}
-		n += len(members)
+		n += z.count()
 	}
 	return n
 }
@@ -225,11 +222,7 @@ func (db *DB) Preload(ecosystems ...string) {
 		db.ensureLoaded(baseEcosystem(CanonicalEcosystem(eco)))
 	}
 	for _, z := range db.zips {
-		recs, errs := z.take(indexKey{}, true)
-		db.errs = append(db.errs, errs...)
-		for _, r := range recs {
-			db.add(r)
-		}
+		db.addParsed(z, z.recordFiles())
 	}
 }
 
@@ -260,17 +253,55 @@ func (db *DB) ensureLoaded(eco string) {
 	}
 }
 
+// keyLoad serializes the parsing of one package's records: the first
+// query parses them, concurrent queries for the same package wait, and
+// queries for other packages go on in parallel.
+type keyLoad struct {
+	mu sync.Mutex
+	// done counts the archives (a prefix of db.zips) already parsed.
+	done int
+}
+
 // lookup returns the records indexed under key, first parsing the archive
-// members that hold it. db.mu must be held.
+// members that hold it. db.mu must not be held: parsing runs without it.
 func (db *DB) lookup(key indexKey) []*Record {
-	for _, z := range db.zips {
-		recs, errs := z.take(key, false)
-		db.errs = append(db.errs, errs...)
-		for _, r := range recs {
-			db.add(r)
-		}
+	db.mu.Lock()
+	kl := db.keyLoads[key]
+	if kl == nil {
+		kl = &keyLoad{}
+		db.keyLoads[key] = kl
 	}
+	zips := db.zips
+	db.mu.Unlock()
+
+	kl.mu.Lock()
+	for ; kl.done < len(zips); kl.done++ {
+		z := zips[kl.done]
+		db.addParsed(z, z.memberFiles(key))
+	}
+	kl.mu.Unlock()
+
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	return slices.Clone(db.index[key])
+}
+
+// addParsed parses archive members without holding db.mu, then indexes
+// them.
+func (db *DB) addParsed(z *zipSource, files []*zip.File) {
+	if len(files) == 0 {
+		return
+	}
+	results := parseAll(files)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for i, res := range results {
+		if res.err != nil {
+			db.errs = append(db.errs, LoadError{Source: z.path + "!" + files[i].Name, Err: res.err})
+			continue
+		}
+		db.add(res.rec)
+	}
 }
 
 // add indexes one record. When two files hold the same advisory, the

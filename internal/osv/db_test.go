@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -267,5 +268,44 @@ func BenchmarkLoadZip(b *testing.B) {
 			b.Fatal(err)
 		}
 		db.Preload()
+	}
+}
+
+// TestConcurrentQueries runs queries for overlapping packages from many
+// goroutines (run with -race) and checks they agree with a fresh DB
+// queried one at a time.
+func TestConcurrentQueries(t *testing.T) {
+	dir := t.TempDir()
+	syntheticZip(t, filepath.Join(dir, "npm", "all.zip"), 500)
+	want := map[string]int{}
+	seq, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		want[fmt.Sprintf("pkg-%d", i)] = len(seq.Query("npm", fmt.Sprintf("pkg-%d", i), "1.0.0"))
+	}
+	seq.Close()
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var wg sync.WaitGroup
+	errs := make(chan string, 400)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				name := fmt.Sprintf("pkg-%d", (i+g*7)%50)
+				if n := len(db.Query("npm", name, "1.0.0")); n != want[name] {
+					errs <- fmt.Sprintf("%s: %d results, want %d", name, n, want[name])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

@@ -26,7 +26,7 @@ func FuzzParseRecord(f *testing.F) {
 		if rec.ID == "" {
 			t.Fatal("record without id accepted")
 		}
-		db := &DB{byID: map[string]*Record{}, index: map[indexKey][]*Record{}, ecos: map[string]bool{}, lazy: map[string][]string{}}
+		db := newDB("")
 		db.add(rec)
 		rec.Specific()
 		for _, a := range rec.Affected {

@@ -20,8 +20,10 @@ const maxReported = 10
 // records, a single JSON record, or a folder holding either at any depth.
 // An archive whose records all belong to one ecosystem becomes that
 // ecosystem's "<Ecosystem>/all.zip" (replacing the previous one, as an
-// Update would); other archives go to "imported/". Records from a folder
-// are written under "<Ecosystem>/" for each ecosystem they affect. The
+// Update would); other archives go to "imported/". Loose records are packed
+// into "<Ecosystem>/import-<name>.zip" for each ecosystem they affect, so
+// that they are indexed too (importing the same source again replaces
+// them). The
 // ecosystem's age in sluice-db.json becomes the newest record's
 // modification time. Unreadable records are skipped; the error then lists
 // them after everything readable was imported.
@@ -33,7 +35,7 @@ func Import(src, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("import %s: %w", src, err)
 	}
-	im := &importer{dir: dir, newest: map[string]time.Time{}}
+	im := &importer{dir: dir, name: safeName(filepath.Base(src)), newest: map[string]time.Time{}, packs: map[string]*pack{}}
 	if info.IsDir() {
 		err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -48,6 +50,7 @@ func Import(src, dir string) error {
 	} else {
 		im.file(src)
 	}
+	im.closePacks()
 	if err != nil {
 		return fmt.Errorf("import %s: %w", src, err)
 	}
@@ -69,10 +72,65 @@ func Import(src, dir string) error {
 
 type importer struct {
 	dir     string
+	name    string // the import's name, from its source
 	records int
 	skipped int
 	errs    []error
 	newest  map[string]time.Time
+	packs   map[string]*pack
+}
+
+// pack is an archive being written for loose records of one ecosystem, so
+// that they are indexed like OSV's own archives.
+type pack struct {
+	tmp  *os.File
+	zw   *zip.Writer
+	dest string
+}
+
+// pack adds a record to its ecosystem's archive.
+func (im *importer) pack(eco, name string, data []byte) error {
+	p := im.packs[eco]
+	if p == nil {
+		dest := filepath.Join(im.dir, eco, "import-"+im.name+".zip")
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return err
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+"-*")
+		if err != nil {
+			return err
+		}
+		p = &pack{tmp: tmp, zw: zip.NewWriter(tmp), dest: dest}
+		im.packs[eco] = p
+	}
+	w, err := p.zw.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// closePacks finishes the archives and moves them in place.
+func (im *importer) closePacks() {
+	for _, p := range im.packs {
+		err := p.zw.Close()
+		if cerr := p.tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Chmod(p.tmp.Name(), 0o644)
+		}
+		if err == nil {
+			err = os.Rename(p.tmp.Name(), p.dest)
+		}
+		if err != nil {
+			os.Remove(p.tmp.Name())
+			im.errs = append(im.errs, fmt.Errorf("write %s: %w", p.dest, err))
+			continue
+		}
+		indexArchive(p.dest)
+	}
 }
 
 func (im *importer) skip(source string, err error) {
@@ -128,13 +186,9 @@ func (im *importer) file(path string) {
 			ecos = []string{"imported"}
 		}
 		for _, eco := range ecos {
-			dest := filepath.Join(im.dir, eco, safeName(rec.ID)+".json")
-			if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			if err := im.pack(eco, safeName(rec.ID)+".json", data); err != nil {
 				im.errs = append(im.errs, err)
 				return
-			}
-			if err := writeFileAtomic(dest, data); err != nil {
-				im.errs = append(im.errs, err)
 			}
 		}
 	}

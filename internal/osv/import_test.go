@@ -44,7 +44,7 @@ func TestImportFolder(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "11 imported, 1 skipped") || !strings.Contains(err.Error(), "broken.json") {
 		t.Fatalf("Import: %v", err)
 	}
-	for _, p := range []string{"npm/GHSA-xvch-5gv4-984h.json", "PyPI/PYSEC-2022-19.json", "Debian/DSA-5532-1.json", "Alpine/ALPINE-CVE-2023-38545.json"} {
+	for _, p := range []string{"npm/import-db.zip", "PyPI/import-db.zip", "Debian/import-db.zip", "Alpine/.import-db.zip.idx"} {
 		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
 			t.Errorf("%s not imported: %v", p, err)
 		}
@@ -59,6 +59,21 @@ func TestImportFolder(t *testing.T) {
 	}
 	if len(db.Errors()) != 0 {
 		t.Errorf("imported database has errors: %v", db.Errors())
+	}
+	if n := db.Count(); n != 10 {
+		t.Errorf("Count() = %d, want 10 (11 records, one withdrawn)", n)
+	}
+	// Importing the same folder again replaces its archives.
+	if err := Import("testdata/db", dir); err == nil {
+		t.Error("second import: broken.json not reported")
+	}
+	db2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	if n := db2.Count(); n != 10 {
+		t.Errorf("after a second import Count() = %d, want 10", n)
 	}
 }
 

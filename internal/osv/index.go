@@ -41,8 +41,7 @@ type zipSource struct {
 	// members lists, per key, indexes into zr.File.
 	members map[indexKey][]int
 	// bad records members that could not be read: index → error text.
-	bad    map[int]string
-	loaded map[int]bool
+	bad map[int]string
 }
 
 // indexPath is where the index of the archive at path is cached.
@@ -61,7 +60,7 @@ func openZipSource(path string) (*zipSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read zip: %w", err)
 	}
-	src := &zipSource{path: path, zr: zr, loaded: map[int]bool{}}
+	src := &zipSource{path: path, zr: zr}
 	stamp := fmt.Sprintf("%s %d %d %d", indexMagic, fi.Size(), fi.ModTime().UnixNano(), len(zr.File))
 	if src.readIndex(stamp) == nil {
 		return src, nil
@@ -209,36 +208,34 @@ func (s *zipSource) ecosystems() []string {
 	return out
 }
 
-// take parses the not yet loaded members for key (all members when all
-// is set) and returns their records in archive order.
-func (s *zipSource) take(key indexKey, all bool) ([]*Record, []LoadError) {
-	var want []int
-	if all {
-		for i, f := range s.zr.File {
-			if isRecordMember(f) && s.bad[i] == "" && !s.loaded[i] {
-				want = append(want, i)
-			}
-		}
-	} else {
-		for _, i := range s.members[key] {
-			if !s.loaded[i] {
-				want = append(want, i)
-			}
-		}
-	}
-	files := make([]*zip.File, len(want))
-	for j, i := range want {
-		s.loaded[i] = true
+// memberFiles returns the members indexed under key.
+func (s *zipSource) memberFiles(key indexKey) []*zip.File {
+	idx := s.members[key]
+	files := make([]*zip.File, len(idx))
+	for j, i := range idx {
 		files[j] = s.zr.File[i]
 	}
-	var recs []*Record
-	var errs []LoadError
-	for j, res := range parseAll(files) {
-		if res.err != nil {
-			errs = append(errs, LoadError{Source: s.path + "!" + files[j].Name, Err: res.err})
-			continue
+	return files
+}
+
+// recordFiles returns every readable record member.
+func (s *zipSource) recordFiles() []*zip.File {
+	var files []*zip.File
+	for i, f := range s.zr.File {
+		if isRecordMember(f) && s.bad[i] == "" {
+			files = append(files, f)
 		}
-		recs = append(recs, res.rec)
 	}
-	return recs, errs
+	return files
+}
+
+// count is the number of indexed (readable, not withdrawn) records.
+func (s *zipSource) count() int {
+	seen := map[int]bool{}
+	for _, idx := range s.members {
+		for _, i := range idx {
+			seen[i] = true
+		}
+	}
+	return len(seen)
 }

@@ -40,6 +40,9 @@ func (db *DB) loadFile(path string) {
 		db.errs = append(db.errs, LoadError{Source: path, Err: err})
 		return
 	}
+	if !rec.IsWithdrawn() {
+		db.loose[rec.ID] = true
+	}
 	db.add(rec)
 }
 

@@ -47,8 +47,8 @@ func (db *DB) Query(ecosystem, name, version string) []Vuln {
 	}
 	db.mu.Lock()
 	db.ensureLoaded(base)
-	recs := db.lookup(indexKey{base, NormalizeName(base, name)})
 	db.mu.Unlock()
+	recs := db.lookup(indexKey{base, NormalizeName(base, name)})
 
 	inst := parseInstalled(base, version)
 	var out []Vuln

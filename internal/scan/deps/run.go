@@ -99,8 +99,11 @@ type run struct {
 }
 
 // maxSkippedListed bounds how many skipped declarations one file's note
-// names.
-const maxSkippedListed = 5
+// names; maxDBErrorsListed how many unreadable advisories are listed.
+const (
+	maxSkippedListed  = 5
+	maxDBErrorsListed = 20
+)
 
 func (r *run) inputError(rel, format string, args ...any) {
 	r.health.Errors = append(r.health.Errors, scan.InputError{Path: rel, Err: fmt.Sprintf(format, args...)})
@@ -243,7 +246,12 @@ func (r *run) finish() {
 			h.DBUpdated = u
 		}
 	}
-	for _, e := range r.db.Errors() {
+	dbErrs := r.db.Errors()
+	for i, e := range dbErrs {
+		if i == maxDBErrorsListed {
+			r.inputError("vulndb:", "%d more unreadable advisories", len(dbErrs)-i)
+			break
+		}
 		src := e.Source
 		if rel, err := filepath.Rel(r.db.Dir(), src); err == nil {
 			src = filepath.ToSlash(rel)
