@@ -37,5 +37,8 @@ fi
 log "go vet"
 go vet ./...
 
+log "sluice scans itself for secrets"
+go run ./cmd/sluice scan --quiet --scanners secrets --fail-on low . >/dev/null
+
 log "go test"
 go test -race -count=1 -timeout 30m "$@" ./...
