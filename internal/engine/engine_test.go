@@ -183,7 +183,7 @@ func TestParallelismIsBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("version: 1\njobs:\n")
 	for _, id := range []string{"j1", "j2", "j3", "j4", "j5", "j6"} {
-		b.WriteString("  " + id + `: { steps: [{ run: "mkdir running.lock.$SLUICE_JOB && ls -d running.lock.* | wc -l >> counts; sleep 0.2; rmdir running.lock.$SLUICE_JOB" }] }` + "\n")
+		b.WriteString("  " + id + `: { steps: [{ run: "mkdir running.lock.$SLUICE_JOB && shopt -s nullglob && a=(running.lock.*) && echo ${#a[@]} >> counts; sleep 0.2; rmdir running.lock.$SLUICE_JOB" }] }` + "\n")
 	}
 	run := h.run(context.Background(), b.String(), 2, nil)
 	if run.Status != store.StatusSucceeded {
