@@ -32,6 +32,11 @@ func (c *checker) jobs() {
 		if j.Environment != "" && !slices.Contains(envs, j.Environment) {
 			c.errorf(base+".environment", spec.DidYouMean(j.Environment, envs), "unknown environment %q", j.Environment)
 		}
+		for i, name := range j.Scan {
+			if name != "" && !slices.Contains(spec.Scanners, name) {
+				c.errorf(index(base+".scan", i), spec.DidYouMean(name, spec.Scanners), "unknown scanner %q", name)
+			}
+		}
 		if j.Coverage != nil && (j.Coverage.Min < 0 || j.Coverage.Min > 100) {
 			c.errorf(base+".coverage.min", "use a percentage from 0 to 100", "coverage min %g is outside 0..100", j.Coverage.Min)
 		}

@@ -42,6 +42,10 @@ var (
 	WAFModes = []string{"off", "detect", "monitor", "enforce"}
 	// GateCategories are the finding categories gates can hold thresholds for.
 	GateCategories = []string{"sast", "deps", "secrets", "container", "iac", "dast", "quality"}
+	// Scanners are the names a job's scan: list accepts: sluice's built-in
+	// scanners (a test in internal/scan/builtin keeps this list equal to
+	// what is registered there).
+	Scanners = []string{"deps", "dockerfile", "secrets"}
 	// Events are the trigger names of the on: list shorthand.
 	Events = []string{"push", "pull_request", "manual"}
 	// PullRequestTypes are the pull request actions on.pull_request.types accepts.

@@ -72,8 +72,8 @@ func TestParseFull(t *testing.T) {
 				Steps: []*Step{buildStep},
 			},
 			{ID: "package", Needs: []string{"build"}, Env: map[string]string{"VERSION": "${{ needs.build.outputs.version }}"}, Steps: []*Step{{Run: `./scripts/package.sh "$VERSION"`}}},
-			{ID: "sast", Scan: []string{"gosec", "secrets"}},
-			{ID: "deps", Scan: []string{"osv"}},
+			{ID: "sast", Scan: []string{"dockerfile", "secrets"}},
+			{ID: "deps", Scan: []string{"deps"}},
 			{ID: "notify", Needs: []string{"build"}, If: "failure()", Steps: []*Step{{Run: "./scripts/notify.sh"}}},
 		},
 		Environments: []*Environment{
