@@ -197,3 +197,23 @@ func TestDBImportAndStatus(t *testing.T) {
 	expectCode(t, sluice(t, dir, "db", "status", "--vuln-db", filepath.Join(dir, "none")), 2)
 	expectCode(t, sluice(t, dir, "db", "import", filepath.Join(dir, "nothing-here"), "--vuln-db", db), 2)
 }
+
+func TestScanJobInPipeline(t *testing.T) {
+	t.Parallel()
+	dir, _, ghToken := plantedTree(t)
+	writeFile(t, dir, "sluice.yaml", "version: 1\njobs:\n  security:\n    scan: [secrets, dockerfile]\n")
+	r := sluice(t, dir, "run", "--plain")
+	expectCode(t, r, 0)
+	expectContains(t, r, "stdout", r.stdout, "github-pat")
+	if strings.Contains(r.stdout, ghToken) {
+		t.Fatalf("the scan job's log shows the token in clear\n%s", r)
+	}
+	reports, err := filepath.Glob(filepath.Join(dir, ".sluice", "reports", "*", "security.sarif"))
+	if err != nil || len(reports) != 1 {
+		t.Fatalf("want one SARIF report of the security job, got %v (%v)", reports, err)
+	}
+	data, err := os.ReadFile(reports[0])
+	if err != nil || !strings.Contains(string(data), "aws-access-key-id") {
+		t.Fatalf("SARIF report lacks the AWS key finding: %v", err)
+	}
+}
