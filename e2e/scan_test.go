@@ -217,3 +217,34 @@ func TestScanJobInPipeline(t *testing.T) {
 		t.Fatalf("SARIF report lacks the AWS key finding: %v", err)
 	}
 }
+
+func TestScanImportsOtherToolsReports(t *testing.T) {
+	t.Parallel()
+	root, _ := moduleRoot()
+	dir := t.TempDir()
+	reports := filepath.Join(root, "internal", "scan", "external", "testdata")
+	doc, r := scanJSON(t, dir, "--scanners", "secrets",
+		"--import", filepath.Join(reports, "bandit", "report.json"),
+		"--import", filepath.Join(reports, "zap", "report.json"))
+	expectCode(t, r, 0)
+	seen := map[string]bool{}
+	for _, f := range doc.Findings {
+		seen[f.Scanner] = true
+	}
+	if !seen["bandit"] || !seen["zap"] {
+		t.Fatalf("imported findings by scanner: %v\n%s", seen, r)
+	}
+	imported := 0
+	for _, s := range doc.Scanners {
+		if strings.HasPrefix(s.Scanner, "import:") && s.Status == "ran" {
+			imported++
+		}
+	}
+	if imported != 2 {
+		t.Fatalf("want two ran import entries in the health, got %+v", doc.Scanners)
+	}
+	// A report that is not one gives a failed import and exit 1, not a crash.
+	writeFile(t, dir, "junk.json", "{\"not\": \"a report\"}")
+	r = sluice(t, dir, "scan", "-q", "--scanners", "secrets", "--import", filepath.Join(dir, "junk.json"))
+	expectCode(t, r, 1)
+}

@@ -22,6 +22,11 @@ if ((${#need_apt[@]})); then
   fi
 fi
 
+log "security tools for the adapter tests (bandit, eslint)"
+# shellcheck source=scripts/tools.sh
+. ./scripts/tools.sh
+export SLUICE_REQUIRE_TOOLS=1
+
 log "go mod verify"
 go mod download
 go mod verify

@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/report/scanreport"
 	"github.com/sluice-ci/sluice/internal/scan"
 	"github.com/sluice-ci/sluice/internal/scan/builtin"
+	"github.com/sluice-ci/sluice/internal/scan/external"
 	"github.com/sluice-ci/sluice/internal/version"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -44,13 +45,17 @@ func newScanCmd(g *globals) *cobra.Command {
 report every finding in one model: severity, category, CWE and OWASP Top 10,
 location, fix, and a fingerprint that survives unrelated edits.
 
-Built-in scanners: ` + strings.Join(builtin.Names(), ", ") + `.
-By default every built-in scanner runs; one with nothing to look at is
-reported as skipped, with the reason — "0 findings" never means "did not run".
+Built-in scanners: ` + strings.Join(builtin.BuiltinNames(), ", ") + `.
+Tool adapters (run when the tool is installed):
+` + wrap(strings.Join(toolNames(), ", ")+".", 76) + `
+By default every built-in scanner runs, and every tool adapter whose tool is
+installed; one with nothing to look at is reported as skipped, with the
+reason — "0 findings" never means "did not run".
 
-Reports of other tools are merged into the same model with --import (any
-SARIF 2.1.0 file: Semgrep, CodeQL, ESLint, gosec, Trivy, Checkov …); the
-same issue reported twice is one finding with two sources.
+Reports of other tools are merged into the same model with --import: any
+SARIF 2.1.0 file (CodeQL, Semgrep, ESLint, gosec …) and the JSON reports of
+` + wrap(strings.Join(importFormats(), ", ")+" — the format is detected.", 76) + `
+The same issue reported by two tools is one finding with two sources.
 
 The dependency scanner matches lockfiles against an offline OSV database
 (--vuln-db, or SLUICE_VULN_DB; fill it with 'sluice db update' or
@@ -129,12 +134,11 @@ func runScan(ctx context.Context, g *globals, path string, f *scanFlags) error {
 	if info, err := os.Stat(root); err != nil || !info.IsDir() {
 		return usageErr("%s is not a folder", path)
 	}
-	all := builtin.All(builtin.Options{})
 	byName := map[string]scan.Scanner{}
-	for _, s := range all {
+	for _, s := range builtin.All(builtin.Options{}) {
 		byName[s.Name()] = s
 	}
-	selected := all
+	selected := builtin.Default(builtin.Options{})
 	if len(f.scanners) > 0 {
 		selected = nil
 		for _, name := range f.scanners {
@@ -246,19 +250,17 @@ func writeScanReport(w io.Writer, format string, fs []findings.Finding, health [
 	return scanreport.WriteTable(w, fs, health, color)
 }
 
-// importReport reads another tool's SARIF report. A report that cannot be
-// read is a failed "import" scanner, not a crash of the scan.
+// importReport reads another tool's report (SARIF or a tool's own JSON,
+// detected). A report that cannot be read is a failed "import" scanner, not
+// a crash of the scan.
 func importReport(file, root string) ([]findings.Finding, scan.Health) {
 	h := scan.Health{Scanner: "import:" + filepath.Base(file), Status: scan.Ran, Files: 1}
 	start := time.Now()
 	defer func() { h.Duration = time.Since(start) }()
-	fh, err := os.Open(file)
-	if err != nil {
-		h.Status, h.Reason = scan.Failed, err.Error()
-		return nil, h
+	tool, fs, err := external.ImportFile(file, root)
+	if tool != "" {
+		h.Scanner = "import:" + tool
 	}
-	defer fh.Close()
-	fs, err := sarif.Read(fh, sarif.ReadOptions{Root: root})
 	if err != nil {
 		if len(fs) == 0 {
 			h.Status, h.Reason = scan.Failed, fmt.Sprintf("read %s: %v", file, err)
@@ -268,10 +270,45 @@ func importReport(file, root string) ([]findings.Finding, scan.Health) {
 		h.Errors = append(h.Errors, scan.InputError{Path: file, Err: err.Error()})
 	}
 	h.Findings = len(fs)
-	if len(fs) > 0 && fs[0].Scanner != "" {
-		h.Scanner = "import:" + fs[0].Scanner
-	}
 	return fs, h
+}
+
+func toolNames() []string {
+	var out []string
+	for _, s := range builtin.External(builtin.Options{}) {
+		out = append(out, s.Name())
+	}
+	return out
+}
+
+// wrap breaks s into lines of at most width characters, at spaces.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		if i > 0 {
+			if n+1+len(w) > width {
+				b.WriteByte('\n')
+				n = 0
+			} else {
+				b.WriteByte(' ')
+				n++
+			}
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
+}
+
+func importFormats() []string {
+	var out []string
+	for _, f := range external.Formats() {
+		if f != "sarif" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func hintFor(name string, candidates []string) string {

@@ -43,9 +43,10 @@ var (
 	// GateCategories are the finding categories gates can hold thresholds for.
 	GateCategories = []string{"sast", "deps", "secrets", "container", "iac", "dast", "quality"}
 	// Scanners are the names a job's scan: list accepts: sluice's built-in
-	// scanners (a test in internal/scan/builtin keeps this list equal to
-	// what is registered there).
-	Scanners = []string{"deps", "dockerfile", "secrets"}
+	// scanners and the tool adapters (a test in internal/scan/builtin keeps
+	// this list equal to what is registered there).
+	Scanners = []string{"bandit", "checkov", "deps", "dockerfile", "eslint", "gitleaks", "gosec", "hadolint",
+		"kube-linter", "secrets", "semgrep", "tfsec", "trivy"}
 	// Events are the trigger names of the on: list shorthand.
 	Events = []string{"push", "pull_request", "manual"}
 	// PullRequestTypes are the pull request actions on.pull_request.types accepts.

@@ -1,5 +1,6 @@
-// Package builtin lists sluice's built-in scanners, so the CLI and the
-// engine pick them by name without knowing each package.
+// Package builtin lists the scanners sluice knows by name: its own
+// built-in scanners and the adapters that run tools teams already use, so
+// the CLI and the pipeline pick them without knowing each package.
 package builtin
 
 import (
@@ -8,17 +9,19 @@ import (
 	"github.com/sluice-ci/sluice/internal/scan"
 	"github.com/sluice-ci/sluice/internal/scan/deps"
 	"github.com/sluice-ci/sluice/internal/scan/dockerfile"
+	"github.com/sluice-ci/sluice/internal/scan/external"
 	"github.com/sluice-ci/sluice/internal/scan/secrets"
 )
 
-// Options configure the built-in scanners.
+// Options configure the scanners.
 type Options struct {
-	Secrets secrets.Options
-	Deps    deps.Options
+	Secrets  secrets.Options
+	Deps     deps.Options
+	External external.Options
 }
 
-// All returns every built-in scanner, in a fixed order.
-func All(o Options) []scan.Scanner {
+// Builtin returns sluice's own scanners, in a fixed order.
+func Builtin(o Options) []scan.Scanner {
 	return []scan.Scanner{
 		secrets.New(o.Secrets),
 		deps.New(o.Deps),
@@ -26,10 +29,44 @@ func All(o Options) []scan.Scanner {
 	}
 }
 
-// Names returns the names of the built-in scanners, sorted.
+// External returns the adapters that run installed tools (bandit, eslint,
+// semgrep, gitleaks, gosec, hadolint, trivy, checkov, kube-linter, tfsec).
+func External(o Options) []scan.Scanner {
+	return external.Tools(o.External)
+}
+
+// All returns every scanner: built-in first, then the tool adapters.
+func All(o Options) []scan.Scanner {
+	return append(Builtin(o), External(o)...)
+}
+
+// Default returns what a scan runs when no scanner is named: every
+// built-in scanner, plus each tool adapter whose tool is installed.
+func Default(o Options) []scan.Scanner {
+	out := Builtin(o)
+	for _, s := range External(o) {
+		if in, ok := s.(interface{ Installed() bool }); ok && !in.Installed() {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Names returns the names of every scanner, sorted.
 func Names() []string {
 	var names []string
 	for _, s := range All(Options{}) {
+		names = append(names, s.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+// BuiltinNames returns the names of sluice's own scanners, sorted.
+func BuiltinNames() []string {
+	var names []string
+	for _, s := range Builtin(Options{}) {
 		names = append(names, s.Name())
 	}
 	sort.Strings(names)

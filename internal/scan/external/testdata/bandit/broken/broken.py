@@ -1,0 +1,2 @@
+# Not Python: Bandit cannot parse it.
+def broken(:

@@ -1,0 +1,2 @@
+// Not JavaScript: ESLint cannot parse it.
+function (
