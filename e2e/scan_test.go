@@ -112,9 +112,16 @@ func TestScanFindsPlantedIssuesAndNothingOnCleanTwin(t *testing.T) {
 			t.Errorf("flask 2.3.3 has no advisory in the database but was reported: %+v", f)
 		}
 	}
+	ran := map[string]bool{}
 	for _, s := range doc.Scanners {
-		if s.Status != "ran" {
-			t.Errorf("scanner %s %s: %s", s.Scanner, s.Status, s.Reason)
+		ran[s.Scanner] = s.Status == "ran"
+		if s.Status == "failed" {
+			t.Errorf("scanner %s failed: %s", s.Scanner, s.Reason)
+		}
+	}
+	for _, name := range []string{"secrets", "deps", "dockerfile"} {
+		if !ran[name] {
+			t.Errorf("built-in scanner %s did not run: %+v", name, doc.Scanners)
 		}
 	}
 	// The secrets never appear in clear, in any format.
@@ -247,4 +254,29 @@ func TestScanImportsOtherToolsReports(t *testing.T) {
 	writeFile(t, dir, "junk.json", "{\"not\": \"a report\"}")
 	r = sluice(t, dir, "scan", "-q", "--scanners", "secrets", "--import", filepath.Join(dir, "junk.json"))
 	expectCode(t, r, 1)
+}
+
+func TestSBOMOfAFolder(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := plantedTree(t)
+	r := sluice(t, dir, "sbom")
+	expectCode(t, r, 0)
+	var bom struct {
+		BOMFormat   string `json:"bomFormat"`
+		SpecVersion string `json:"specVersion"`
+		Components  []struct {
+			Name, Version, PURL string
+		} `json:"components"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &bom); err != nil {
+		t.Fatalf("sbom is not JSON: %v\n%s", err, r)
+	}
+	purls := map[string]bool{}
+	for _, c := range bom.Components {
+		purls[c.PURL] = true
+	}
+	if bom.BOMFormat != "CycloneDX" || !purls["pkg:pypi/requests@2.25.1"] || !purls["pkg:pypi/flask@2.3.3"] {
+		t.Fatalf("sbom: format %q spec %q purls %v", bom.BOMFormat, bom.SpecVersion, purls)
+	}
+	expectCode(t, sluice(t, dir, "sbom", "--format", "spdx"), 2)
 }

@@ -138,6 +138,7 @@ store (the .sluice folder next to the pipeline file, or --data).`,
 		newDemoCmd(g),
 		newScanCmd(g),
 		newDBCmd(g),
+		newSBOMCmd(g),
 		newVersionCmd(g),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false

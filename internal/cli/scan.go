@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/scan"
 	"github.com/sluice-ci/sluice/internal/scan/builtin"
 	"github.com/sluice-ci/sluice/internal/scan/external"
+	"github.com/sluice-ci/sluice/internal/scan/image"
 	"github.com/sluice-ci/sluice/internal/version"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -34,6 +35,9 @@ type scanFlags struct {
 	imports  []string
 	noColor  bool
 	quiet    bool
+	image    string
+	archive  string
+	insecure bool
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -76,6 +80,10 @@ command line is wrong.`,
   # SARIF for GitHub code scanning, and a JSON copy
   sluice scan --format sarif --output results.sarif --json results.json
 
+  # a container image, by digest, from a registry or a docker save archive
+  sluice scan --image registry.example.com/shop/api@sha256:… --scanners image
+  docker save shop/api:1.4 -o api.tar && sluice scan --image-archive api.tar
+
   # merge another tool's report into the same findings
   semgrep --sarif -o semgrep.sarif . && sluice scan --import semgrep.sarif`,
 		Args:              argsBetween(0, 1, "at most one PATH"),
@@ -97,6 +105,9 @@ command line is wrong.`,
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity: critical, high, medium, low")
 	fl.StringVar(&f.vulnDB, "vuln-db", os.Getenv("SLUICE_VULN_DB"), "folder of the offline OSV database (env SLUICE_VULN_DB; default: your cache folder)")
 	fl.StringArrayVar(&f.imports, "import", nil, "merge another tool's SARIF report (repeatable)")
+	fl.StringVar(&f.image, "image", "", "also scan this container image from a registry (REF: name:tag or name@sha256:…)")
+	fl.StringVar(&f.archive, "image-archive", "", "also scan this image: a 'docker save' tarball or an OCI layout (folder or tar)")
+	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP registries for --image")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours (also NO_COLOR=1)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
 	_ = cmd.RegisterFlagCompletionFunc("scanners", cobra.FixedCompletions(builtin.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -134,11 +145,15 @@ func runScan(ctx context.Context, g *globals, path string, f *scanFlags) error {
 	if info, err := os.Stat(root); err != nil || !info.IsDir() {
 		return usageErr("%s is not a folder", path)
 	}
+	if f.image != "" && f.archive != "" {
+		return usageErr("give --image or --image-archive, not both")
+	}
+	opts := builtin.Options{Image: image.Options{Ref: f.image, Archive: f.archive, Insecure: f.insecure}}
 	byName := map[string]scan.Scanner{}
-	for _, s := range builtin.All(builtin.Options{}) {
+	for _, s := range builtin.All(opts) {
 		byName[s.Name()] = s
 	}
-	selected := builtin.Default(builtin.Options{})
+	selected := builtin.Default(opts)
 	if len(f.scanners) > 0 {
 		selected = nil
 		for _, name := range f.scanners {

@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/scan/deps"
 	"github.com/sluice-ci/sluice/internal/scan/dockerfile"
 	"github.com/sluice-ci/sluice/internal/scan/external"
+	"github.com/sluice-ci/sluice/internal/scan/image"
 	"github.com/sluice-ci/sluice/internal/scan/secrets"
 )
 
@@ -18,6 +19,9 @@ type Options struct {
 	Secrets  secrets.Options
 	Deps     deps.Options
 	External external.Options
+	// Image names the container image the image scanner reads; without
+	// one the image scanner is not part of a default scan.
+	Image image.Options
 }
 
 // Builtin returns sluice's own scanners, in a fixed order.
@@ -26,7 +30,18 @@ func Builtin(o Options) []scan.Scanner {
 		secrets.New(o.Secrets),
 		deps.New(o.Deps),
 		dockerfile.New(),
+		image.New(o.imageOptions()),
 	}
+}
+
+// imageOptions lets the image scanner read the lockfiles an image holds
+// with the deps scanner's parsers.
+func (o Options) imageOptions() image.Options {
+	io := o.Image
+	if io.IsLockfile == nil || io.ParseLockfile == nil {
+		io.IsLockfile, io.ParseLockfile = deps.IsLockfile, deps.ParseLockfile
+	}
+	return io
 }
 
 // External returns the adapters that run installed tools (bandit, eslint,
@@ -41,9 +56,16 @@ func All(o Options) []scan.Scanner {
 }
 
 // Default returns what a scan runs when no scanner is named: every
-// built-in scanner, plus each tool adapter whose tool is installed.
+// built-in scanner (the image scanner only when an image is given), plus
+// each tool adapter whose tool is installed.
 func Default(o Options) []scan.Scanner {
-	out := Builtin(o)
+	var out []scan.Scanner
+	for _, s := range Builtin(o) {
+		if s.Name() == "image" && o.Image.Ref == "" && o.Image.Archive == "" {
+			continue
+		}
+		out = append(out, s)
+	}
 	for _, s := range External(o) {
 		if in, ok := s.(interface{ Installed() bool }); ok && !in.Installed() {
 			continue
