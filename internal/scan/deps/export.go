@@ -57,4 +57,3 @@ func Packages(ctx context.Context, t *scan.Target) (map[string][]Package, []scan
 	}
 	return out, errs, nil
 }
-
