@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/scan/deps"
 	"github.com/sluice-ci/sluice/internal/scan/dockerfile"
 	"github.com/sluice-ci/sluice/internal/scan/external"
+	"github.com/sluice-ci/sluice/internal/scan/gosast"
 	"github.com/sluice-ci/sluice/internal/scan/image"
 	"github.com/sluice-ci/sluice/internal/scan/secrets"
 )
@@ -22,6 +23,7 @@ type Options struct {
 	// Image names the container image the image scanner reads; without
 	// one the image scanner is not part of a default scan.
 	Image image.Options
+	Gosec gosast.Options
 }
 
 // Builtin returns sluice's own scanners, in a fixed order.
@@ -30,6 +32,7 @@ func Builtin(o Options) []scan.Scanner {
 		secrets.New(o.Secrets),
 		deps.New(o.Deps),
 		dockerfile.New(),
+		gosast.New(o.Gosec),
 		image.New(o.imageOptions()),
 	}
 }
@@ -45,9 +48,21 @@ func (o Options) imageOptions() image.Options {
 }
 
 // External returns the adapters that run installed tools (bandit, eslint,
-// semgrep, gitleaks, gosec, hadolint, trivy, checkov, kube-linter, tfsec).
+// semgrep, gitleaks, hadolint, trivy, checkov, kube-linter, tfsec).
+// A tool that sluice has a built-in scanner for (gosec) is left out: the
+// built-in one runs the same rules in-process.
 func External(o Options) []scan.Scanner {
-	return external.Tools(o.External)
+	own := map[string]bool{}
+	for _, s := range Builtin(o) {
+		own[s.Name()] = true
+	}
+	var out []scan.Scanner
+	for _, s := range external.Tools(o.External) {
+		if !own[s.Name()] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // All returns every scanner: built-in first, then the tool adapters.

@@ -1,0 +1,3 @@
+module example.com/insecure
+
+go 1.26
