@@ -8,11 +8,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluice-ci/sluice/internal/findings"
@@ -164,39 +162,22 @@ func queryOf(p Package) query {
 	return query{p.Ecosystem, osv.NormalizeName(p.Ecosystem, p.Name), p.Version}
 }
 
-// queryAll asks the database about every distinct package version, on all
-// cores: each query parses the advisories of its package.
+// queryAll asks the database about every distinct package version.
 func (r *run) queryAll(ctx context.Context, files []lockfile) {
-	var todo []Package
+	var todo []osv.Query
+	var keys []query
 	for _, f := range files {
 		for _, p := range f.pkgs {
 			if q := queryOf(p); !r.queued[q] {
 				r.queued[q] = true
-				todo = append(todo, p)
+				todo = append(todo, osv.Query{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version})
+				keys = append(keys, q)
 			}
 		}
 	}
-	results := make([][]osv.Vuln, len(todo))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(1, len(todo))) {
-		wg.Go(func() {
-			for i := range next {
-				p := todo[i]
-				results[i] = r.db.Query(p.Ecosystem, p.Name, p.Version)
-			}
-		})
-	}
-	for i := range todo {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i, p := range todo {
-		r.cache[queryOf(p)] = results[i]
+	found := r.db.QueryAll(ctx, todo)
+	for i, q := range todo {
+		r.cache[keys[i]] = found[q]
 	}
 }
 

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluice-ci/sluice/internal/findings"
@@ -94,30 +92,16 @@ func (m *matcher) match(ctx context.Context, r *result, report func(findings.Fin
 	return h
 }
 
-// queryAll asks the database about each query, on all cores.
+// queryAll asks the database about each query.
 func (m *matcher) queryAll(ctx context.Context, todo []query) map[query][]osv.Vuln {
-	res := make([][]osv.Vuln, len(todo))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(1, len(todo))) {
-		wg.Go(func() {
-			for i := range next {
-				q := todo[i]
-				res[i] = m.db.Query(q.eco, q.name, q.version)
-			}
-		})
+	qs := make([]osv.Query, len(todo))
+	for i, q := range todo {
+		qs[i] = osv.Query{Ecosystem: q.eco, Name: q.name, Version: q.version}
 	}
-	for i := range todo {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	found := m.db.QueryAll(ctx, qs)
 	out := make(map[query][]osv.Vuln, len(todo))
 	for i, q := range todo {
-		out[q] = res[i]
+		out[q] = found[qs[i]]
 	}
 	return out
 }
