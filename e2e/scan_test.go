@@ -22,6 +22,29 @@ func plantedTree(t *testing.T) (dir string, awsKey, ghToken string) {
 	writeFile(t, dir, "scripts/release.sh", "#!/bin/sh\n\nexport GITHUB_TOKEN="+ghToken+"\ngh release create v1\n")
 	writeFile(t, dir, "requirements.txt", "flask==2.3.3\nrequests==2.25.1\n")
 	writeFile(t, dir, "Dockerfile", "FROM ubuntu:latest\nRUN curl -fsSL https://example.com/install.sh | sh\nCMD python3 app.py\n")
+	writeFile(t, dir, "infra/main.tf", `resource "aws_security_group" "ssh" {
+  name = "ssh"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+`)
+	writeFile(t, dir, "k8s/web.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          securityContext:
+            privileged: true
+`)
 	return dir, awsKey, ghToken
 }
 
@@ -98,6 +121,8 @@ func TestScanFindsPlantedIssuesAndNothingOnCleanTwin(t *testing.T) {
 		{"dockerfile-latest-tag", "Dockerfile", 1},
 		{"dockerfile-curl-pipe-shell", "Dockerfile", 2},
 		{"dockerfile-shell-form-cmd", "Dockerfile", 3},
+		{"tf-aws-sg-public-ingress", "infra/main.tf", 7},
+		{"k8s-privileged-container", "k8s/web.yaml", 12},
 	} {
 		line, ok := got[key{want.rule, want.path}]
 		if !ok || line != want.line {
@@ -119,7 +144,7 @@ func TestScanFindsPlantedIssuesAndNothingOnCleanTwin(t *testing.T) {
 			t.Errorf("scanner %s failed: %s", s.Scanner, s.Reason)
 		}
 	}
-	for _, name := range []string{"secrets", "deps", "dockerfile"} {
+	for _, name := range []string{"secrets", "deps", "dockerfile", "terraform", "kubernetes"} {
 		if !ran[name] {
 			t.Errorf("built-in scanner %s did not run: %+v", name, doc.Scanners)
 		}

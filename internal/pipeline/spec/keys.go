@@ -46,7 +46,7 @@ var (
 	// scanners and the tool adapters (a test in internal/scan/builtin keeps
 	// this list equal to what is registered there).
 	Scanners = []string{"bandit", "checkov", "deps", "dockerfile", "eslint", "gitleaks", "gosec", "hadolint",
-		"image", "kube-linter", "secrets", "semgrep", "tfsec", "trivy"}
+		"image", "kube-linter", "kubernetes", "secrets", "semgrep", "terraform", "tfsec", "trivy"}
 	// Events are the trigger names of the on: list shorthand.
 	Events = []string{"push", "pull_request", "manual"}
 	// PullRequestTypes are the pull request actions on.pull_request.types accepts.

@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/scan/dockerfile"
 	"github.com/sluice-ci/sluice/internal/scan/external"
 	"github.com/sluice-ci/sluice/internal/scan/gosast"
+	"github.com/sluice-ci/sluice/internal/scan/iac"
 	"github.com/sluice-ci/sluice/internal/scan/image"
 	"github.com/sluice-ci/sluice/internal/scan/secrets"
 )
@@ -24,6 +25,9 @@ type Options struct {
 	// one the image scanner is not part of a default scan.
 	Image image.Options
 	Gosec gosast.Options
+	// IaC holds extra Rego policy folders for the terraform and kubernetes
+	// scanners.
+	IaC iac.Options
 }
 
 // Builtin returns sluice's own scanners, in a fixed order.
@@ -32,6 +36,8 @@ func Builtin(o Options) []scan.Scanner {
 		secrets.New(o.Secrets),
 		deps.New(o.Deps),
 		dockerfile.New(),
+		iac.NewTerraform(o.IaC),
+		iac.NewKubernetes(o.IaC),
 		gosast.New(o.Gosec),
 		image.New(o.imageOptions()),
 	}
