@@ -45,6 +45,8 @@ spec:
           securityContext:
             privileged: true
 `)
+	writeFile(t, dir, "app/go.mod", "module app\n\ngo 1.22\n")
+	writeFile(t, dir, "app/main.go", "package main\n\nimport (\n\t\"crypto/md5\"\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tfmt.Printf(\"%x\\n\", md5.Sum([]byte(os.Args[0])))\n}\n")
 	return dir, awsKey, ghToken
 }
 
@@ -55,6 +57,8 @@ func cleanTree(t *testing.T) string {
 	writeFile(t, dir, "deploy/settings.env", "REGION=eu-west-1\nAWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID}\n")
 	writeFile(t, dir, "scripts/release.sh", "#!/bin/sh\n\nexport GITHUB_TOKEN=\"$(cat /run/secrets/github_token)\"\ngh release create v1\n")
 	writeFile(t, dir, "requirements.txt", "flask==2.3.3\nrequests==2.31.0\n")
+	writeFile(t, dir, "app/go.mod", "module app\n\ngo 1.22\n")
+	writeFile(t, dir, "app/main.go", "package main\n\nimport (\n\t\"crypto/sha256\"\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tfmt.Printf(\"%x\\n\", sha256.Sum256([]byte(os.Args[0])))\n}\n")
 	return dir
 }
 
@@ -123,6 +127,8 @@ func TestScanFindsPlantedIssuesAndNothingOnCleanTwin(t *testing.T) {
 		{"dockerfile-shell-form-cmd", "Dockerfile", 3},
 		{"tf-aws-sg-public-ingress", "infra/main.tf", 7},
 		{"k8s-privileged-container", "k8s/web.yaml", 12},
+		{"G501", "app/main.go", 4},
+		{"G401", "app/main.go", 10},
 	} {
 		line, ok := got[key{want.rule, want.path}]
 		if !ok || line != want.line {
@@ -144,7 +150,7 @@ func TestScanFindsPlantedIssuesAndNothingOnCleanTwin(t *testing.T) {
 			t.Errorf("scanner %s failed: %s", s.Scanner, s.Reason)
 		}
 	}
-	for _, name := range []string{"secrets", "deps", "dockerfile", "terraform", "kubernetes"} {
+	for _, name := range []string{"secrets", "deps", "dockerfile", "terraform", "kubernetes", "gosec"} {
 		if !ran[name] {
 			t.Errorf("built-in scanner %s did not run: %+v", name, doc.Scanners)
 		}
@@ -160,7 +166,7 @@ func TestScanFindsPlantedIssuesAndNothingOnCleanTwin(t *testing.T) {
 	}
 
 	clean := cleanTree(t)
-	cdoc, cr := scanJSON(t, clean, "--vuln-db", vulnDB(t), "--scanners", "secrets,deps")
+	cdoc, cr := scanJSON(t, clean, "--vuln-db", vulnDB(t), "--scanners", "secrets,deps,gosec")
 	expectCode(t, cr, 0)
 	if len(cdoc.Findings) != 0 {
 		t.Errorf("clean twin has findings: %+v", cdoc.Findings)
