@@ -108,7 +108,7 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 		defer st.Close()
 		if runs, lerr := st.Runs().ListRuns(ctx, store.RunFilter{Limit: 1}); lerr == nil && len(runs) == 1 {
 			r := runs[0]
-			showScan(r, say)
+			showScan(r, say, keep)
 			showMasking(ctx, st, r, say)
 			fmt.Fprintf(say, "\nThe run is stored in %s.\n", g.data)
 			if keep {
@@ -154,7 +154,7 @@ func showMasking(ctx context.Context, st store.Store, r *store.Run, w io.Writer)
 
 // showScan summarises the security job's report, which the scan step wrote
 // next to the store.
-func showScan(r *store.Run, w io.Writer) {
+func showScan(r *store.Run, w io.Writer, keep bool) {
 	dir := filepath.Join(filepath.Dir(filepath.Clean(r.File)), ".sluice", "reports", r.ID)
 	data, err := os.ReadFile(filepath.Join(dir, "security.json"))
 	if err != nil {
@@ -170,5 +170,7 @@ func showScan(r *store.Run, w io.Writer) {
 			fmt.Fprintf(w, "  %-8s %s  %s — %s\n", f.Severity, f.RuleID, f.Location.String(), f.Title)
 		}
 	}
-	fmt.Fprintf(w, "Reports: %s (SARIF for code-scanning tools, JSON).\n", filepath.Join(dir, "security.sarif"))
+	if keep {
+		fmt.Fprintf(w, "Reports: %s (SARIF for code-scanning tools, JSON).\n", filepath.Join(dir, "security.sarif"))
+	}
 }
