@@ -42,8 +42,12 @@ fi
 log "go vet"
 go vet ./...
 
-log "sluice scans itself for secrets"
+log "sluice scans itself: no secret at all, no high-severity Go finding"
 go run ./cmd/sluice scan --quiet --scanners secrets --fail-on low .
+go run ./cmd/sluice scan --quiet --scanners gosec --fail-on high . > /dev/null || {
+  go run ./cmd/sluice scan --quiet --scanners gosec --fail-on high . | grep -E '^(critical|high) ' >&2
+  exit 1
+}
 
 log "go test"
 go test -race -count=1 -timeout 30m "$@" ./...

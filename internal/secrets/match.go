@@ -43,7 +43,7 @@ func newMatcher(patterns []string, minLong int) *matcher {
 	m := &matcher{minLong: minLong, longest: t.longest, fail: make([]int32, len(t.longest))}
 	m.edgeAt = make([]int32, 0, len(t.children)+1)
 	for s, cs := range t.children {
-		m.edgeAt = append(m.edgeAt, int32(len(m.edges)))
+		m.edgeAt = append(m.edgeAt, int32(len(m.edges))) // #nosec G115 -- edge counts are bounded by the secrets' total length
 		if s == 0 {
 			for _, e := range cs {
 				m.root[e.b] = e.to
@@ -52,7 +52,7 @@ func newMatcher(patterns []string, minLong int) *matcher {
 		}
 		m.edges = append(m.edges, cs...)
 	}
-	m.edgeAt = append(m.edgeAt, int32(len(m.edges)))
+	m.edgeAt = append(m.edgeAt, int32(len(m.edges))) // #nosec G115 -- edge counts are bounded by the secrets' total length
 	m.link(t)
 	return m
 }
@@ -68,13 +68,13 @@ func (t *trie) insert(p string) {
 			s = t.children[s][k].to
 			continue
 		}
-		n := int32(len(t.longest))
+		n := int32(len(t.longest)) // #nosec G115 -- a secret's length fits in int32
 		t.children = append(t.children, nil)
 		t.longest = append(t.longest, 0)
 		t.children[s] = append(t.children[s], edge{p[i], n})
 		s = n
 	}
-	t.longest[s] = max(t.longest[s], int32(len(p)))
+	t.longest[s] = max(t.longest[s], int32(len(p))) // #nosec G115 -- a secret's length fits in int32
 }
 
 // link computes failure links breadth first; a node's longest match then

@@ -95,10 +95,10 @@ func (d *decoder) integer(v val, lo, hi int) int {
 	case int64:
 		i = x
 	case uint64:
-		if x > uint64(hi) {
+		if x > uint64(hi) { // #nosec G115 -- x <= hi, checked above
 			i = int64(hi) + 1
 		} else {
-			i = int64(x)
+			i = int64(x) // #nosec G115 -- a YAML int64 kept as written; range checked by the caller
 		}
 	default:
 		d.errorf(v.pos, v.path, "", "expected a whole number")

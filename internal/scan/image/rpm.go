@@ -181,10 +181,10 @@ func parseRpmHeader(blob []byte) (rpmHeader, error) {
 	h := rpmHeader{entries: make(map[int32]rpmEntry, il), data: blob[8+il*16 : need]}
 	for i := range il {
 		e := blob[8+i*16:]
-		tag := int32(binary.BigEndian.Uint32(e))
+		tag := int32(binary.BigEndian.Uint32(e)) // #nosec G115 -- the tag is a signed 32-bit field by the rpm header format
 		h.entries[tag] = rpmEntry{
 			typ:    binary.BigEndian.Uint32(e[4:]),
-			offset: int32(binary.BigEndian.Uint32(e[8:])),
+			offset: int32(binary.BigEndian.Uint32(e[8:])), // #nosec G115 -- negative offsets are rejected where entries are read
 			count:  binary.BigEndian.Uint32(e[12:]),
 		}
 	}
@@ -234,5 +234,5 @@ func (h rpmHeader) int32(tag int32) (int32, bool) {
 	if !ok || e.typ != rpmTypeInt32 || e.count == 0 || e.offset < 0 || int(e.offset)+4 > len(h.data) {
 		return 0, false
 	}
-	return int32(binary.BigEndian.Uint32(h.data[e.offset:])), true
+	return int32(binary.BigEndian.Uint32(h.data[e.offset:])), true // #nosec G115 -- INT32 entries are signed by the rpm header format
 }

@@ -48,7 +48,7 @@ func newKeywordIndex(keywords []string) (*keywordIndex, error) {
 		for i := 0; i < len(w); i++ {
 			b := lower(w[i])
 			if k.class[b] == 0 {
-				k.class[b] = uint8(k.nclass)
+				k.class[b] = uint8(k.nclass) // #nosec G115 -- at most 256 byte classes
 				k.nclass++
 			}
 		}
@@ -77,7 +77,7 @@ func newKeywordIndex(keywords []string) (*keywordIndex, error) {
 			c := k.class[lower(w[i])]
 			if nodes[s].next[c] < 0 {
 				nodes = append(nodes, newNode())
-				nodes[s].next[c] = int32(len(nodes) - 1)
+				nodes[s].next[c] = int32(len(nodes) - 1) // #nosec G115 -- the automaton has far fewer than 2^31 nodes (built from the rule keywords)
 			}
 			s = nodes[s].next[c]
 		}
@@ -119,7 +119,7 @@ func newKeywordIndex(keywords []string) (*keywordIndex, error) {
 	// bits per entry keep the table in the CPU's first-level cache.
 	k.delta = make([]int16, len(next))
 	for i, t := range next {
-		v := int16(t * int32(k.nclass))
+		v := int16(t * int32(k.nclass)) // #nosec G115 -- bounded by nodes x classes of the keyword automaton
 		if len(k.out[t]) > 0 {
 			v = ^v
 		}

@@ -53,7 +53,7 @@ func (as artifactStore) ListArtifacts(ctx context.Context, runID, jobID string) 
 			&a.StoredPath); err != nil {
 			return nil, fmt.Errorf("list artifacts of %s/%s: %w", runID, jobID, err)
 		}
-		a.Mode = uint32(mode)
+		a.Mode = uint32(mode) // #nosec G115 -- written from a uint32 by PutArtifact
 		list = append(list, &a)
 	}
 	if err := rows.Err(); err != nil {
