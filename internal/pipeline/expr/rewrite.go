@@ -35,12 +35,11 @@ func rewriteCalls(src string) string {
 			for j < len(b) && isIdentChar(b[j]) {
 				j++
 			}
-			word := string(b[i:j])
-			if repl, ok := callNames[word]; ok && !afterOperand && !(i > 0 && b[i-1] == '.') && nextNonSpace(b, j) == '(' {
+			if repl, ok := callNames[string(b[i:j])]; ok && !afterOperand && !(i > 0 && b[i-1] == '.') && nextNonSpace(b, j) == '(' {
 				copy(b[i:j], repl)
 				afterOperand = false
 			} else {
-				afterOperand = !operatorWords[word]
+				afterOperand = !operatorWords[string(b[i:j])]
 			}
 			i = j
 		case c >= '0' && c <= '9':

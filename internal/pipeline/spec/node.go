@@ -54,11 +54,6 @@ func (d *decoder) errorf(pos diag.Pos, path, hint, format string, args ...any) {
 	d.add(diag.Error, pos, path, hint, format, args...)
 }
 
-// warnf records a warning at pos for the field path.
-func (d *decoder) warnf(pos diag.Pos, path, hint, format string, args ...any) {
-	d.add(diag.Warning, pos, path, hint, format, args...)
-}
-
 func (d *decoder) add(sev diag.Severity, pos diag.Pos, path, hint, format string, args ...any) {
 	d.diags = append(d.diags, diag.Diagnostic{
 		Severity: sev,
