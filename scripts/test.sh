@@ -42,6 +42,9 @@ fi
 log "go vet"
 go vet ./...
 
+log "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
 log "sluice scans itself: no secret at all, no high-severity Go finding"
 go run ./cmd/sluice scan --quiet --scanners secrets --fail-on low .
 go run ./cmd/sluice scan --quiet --scanners gosec --fail-on high . > /dev/null || {
