@@ -105,7 +105,9 @@ func newRoot(g *globals) *cobra.Command {
 
 It runs the pipeline in sluice.yaml — jobs in a dependency graph, in parallel
 where they can — and keeps every run, job, step and log line in an embedded
-store (the .sluice folder next to the pipeline file, or --data).`,
+store (the .sluice folder next to the pipeline file, or --data). Its scanners
+find secrets, vulnerable dependencies, misconfigured Dockerfiles, Terraform
+and Kubernetes files, insecure Go code and vulnerable container images.`,
 		Example: `  # check the pipeline file and run it
   sluice validate
   sluice run
@@ -117,6 +119,9 @@ store (the .sluice folder next to the pipeline file, or --data).`,
   sluice runs
   sluice show 3
   sluice logs 3 build
+
+  # scan for secrets, vulnerable dependencies and misconfigurations
+  sluice scan --fail-on high
 
   # try everything on the example project
   sluice demo`,
