@@ -27,6 +27,10 @@ var rules = []struct {
 	{"engine", []string{"internal/cli", "internal/ui"},
 		"the engine reports through events; presenting them is the CLI's job"},
 	{"diag", []string{"internal/"}, "diag is a leaf"},
+	{"gate", []string{"internal/engine", "internal/executor", "internal/store", "internal/cli", "internal/ui"},
+		"a gate decision is a pure function of its evidence; loading and storing it is the caller's job"},
+	{"findings", []string{"internal/scan", "internal/engine", "internal/store", "internal/cli"},
+		"the findings model is below every scanner and report"},
 }
 
 func TestLayering(t *testing.T) {

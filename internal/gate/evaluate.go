@@ -1,0 +1,348 @@
+package gate
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sluice-ci/sluice/internal/findings"
+	"github.com/sluice-ci/sluice/internal/scan"
+)
+
+// ignoreFile is where suppressions live, for hints.
+const ignoreFile = ".sluice/ignore.yaml"
+
+// defaultBlock is the threshold when neither gates.block nor the category's
+// block is set: critical findings always block.
+const defaultBlock = findings.Critical
+
+// Evaluate decides the gate for in. It never reads files or the clock.
+func Evaluate(in Input) Decision {
+	d := Decision{Env: in.Env, Outcome: Pass}
+	p := in.Policy
+	if p == nil || p.Mode == "off" {
+		msg := fmt.Sprintf("gates are off for environment %s; no finding was judged", in.Env)
+		if p == nil {
+			msg = fmt.Sprintf("environment %s has no gates configured; no finding was judged", in.Env)
+		}
+		d.Reasons = []Reason{{Kind: KindMode, Effect: Pass, Message: msg}}
+		return d
+	}
+	fail := Block
+	switch p.Mode {
+	case "warn":
+		fail = Warn
+	case "block", "":
+	default:
+		d.add(Reason{Kind: KindMode, Effect: Block, Message: fmt.Sprintf(
+			"environment %s has gate mode %q; use off, warn or block (blocking until fixed)", in.Env, p.Mode)})
+	}
+
+	fs := slices.Clone(in.Findings)
+	slices.SortFunc(fs, compareFindings)
+	sups := slices.Clone(in.Suppressions)
+	slices.SortStableFunc(sups, func(a, b Suppression) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.selector(), b.selector()))
+	})
+
+	judged := d.suppress(in, fs, sups)
+	judged = d.baseline(in, judged)
+	d.thresholds(in, judged, fail)
+	d.require(in, fail)
+	for _, r := range in.PolicyResults {
+		eff := Warn
+		if r.Deny {
+			eff = fail
+		}
+		fps := slices.Clone(r.Fingerprints)
+		slices.Sort(fps)
+		d.add(Reason{Kind: KindPolicy, Effect: eff, Message: fmt.Sprintf("policy %s: %s", r.Source, r.Message), Fingerprints: fps})
+	}
+
+	slices.SortStableFunc(d.Reasons, func(a, b Reason) int {
+		return cmp.Or(cmp.Compare(b.Effect.rank(), a.Effect.rank()), cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)),
+			cmp.Compare(a.Message, b.Message))
+	})
+	return d
+}
+
+// add records r and raises the outcome to r's effect.
+func (d *Decision) add(r Reason) {
+	d.Reasons = append(d.Reasons, r)
+	if r.Effect.rank() > d.Outcome.rank() {
+		d.Outcome = r.Effect
+	}
+}
+
+func kindRank(k string) int {
+	for i, s := range []string{KindMode, KindRequire, KindThreshold, KindCount, KindPolicy, KindExpired} {
+		if s == k {
+			return i
+		}
+	}
+	return 99
+}
+
+// suppress moves suppressed findings to d.Suppressed and returns the rest,
+// each with a note when an expired suppression would have matched it.
+func (d *Decision) suppress(in Input, fs []findings.Finding, sups []Suppression) []Judged {
+	used := make([]bool, len(sups))
+	var rest []Judged
+	for _, f := range fs {
+		j := Judged{Finding: f}
+		hidden := false
+		for i := range sups {
+			s := &sups[i]
+			if !s.Matches(f) {
+				continue
+			}
+			used[i] = true
+			if s.Expired(in.Now) {
+				if j.Why == "" {
+					j.Why = fmt.Sprintf("suppression at %s expired on %s; ", s.Source, s.Expires.Format(time.DateOnly))
+				}
+				continue
+			}
+			if !hidden {
+				hidden = true
+				by := *s
+				d.Suppressed = append(d.Suppressed, Judged{Finding: f, By: &by, Why: fmt.Sprintf(
+					"suppressed by %s (owner %s): %s", s.Source, s.Owner, s.Reason)})
+			}
+		}
+		if !hidden {
+			rest = append(rest, j)
+		}
+	}
+	for i, s := range sups {
+		switch {
+		case s.Expired(in.Now):
+			d.Expired = append(d.Expired, s)
+			msg := fmt.Sprintf("suppression at %s (%s, owner %s) expired on %s and no longer suppresses anything; renew or remove it in %s",
+				s.Source, s.selector(), s.Owner, s.Expires.Format(time.DateOnly), ignoreFile)
+			d.add(Reason{Kind: KindExpired, Effect: Pass, Message: msg})
+		case !used[i]:
+			d.Stale = append(d.Stale, s)
+		}
+	}
+	return rest
+}
+
+// baseline moves pre-existing findings to d.PreExisting when new_only is set.
+func (d *Decision) baseline(in Input, js []Judged) []Judged {
+	if !in.Policy.NewOnly {
+		return js
+	}
+	known := make(map[string]bool, len(in.Baseline))
+	for _, fp := range in.Baseline {
+		known[fp] = true
+	}
+	var rest []Judged
+	for _, j := range js {
+		if j.Finding.Fingerprint != "" && known[j.Finding.Fingerprint] {
+			j.Why += "in the baseline of environment " + in.Env + "; not judged because the gate has new_only"
+			d.PreExisting = append(d.PreExisting, j)
+			continue
+		}
+		rest = append(rest, j)
+	}
+	return rest
+}
+
+// thresholds judges the remaining findings per category.
+func (d *Decision) thresholds(in Input, js []Judged, fail Outcome) {
+	byCat := map[findings.Category][]Judged{}
+	var cats []findings.Category
+	for _, j := range js {
+		c := j.Finding.Category
+		if _, ok := byCat[c]; !ok {
+			cats = append(cats, c)
+		}
+		byCat[c] = append(byCat[c], j)
+	}
+	slices.Sort(cats)
+	for _, c := range cats {
+		min, max, on, err := d.threshold(in, c)
+		if err != nil {
+			d.add(Reason{Kind: KindPolicy, Effect: fail, Message: err.Error()})
+			continue
+		}
+		if !on {
+			continue
+		}
+		var over []Judged
+		for _, j := range byCat[c] {
+			if j.Finding.Severity >= min {
+				over = append(over, j)
+			}
+		}
+		if len(over) == 0 || len(over) <= max {
+			continue
+		}
+		rule := fmt.Sprintf("environment %s blocks %s findings at or above %s", in.Env, c, min)
+		kind := KindThreshold
+		if max > 0 {
+			rule = fmt.Sprintf("environment %s allows at most %d %s findings at or above %s", in.Env, max, c, min)
+			kind = KindCount
+		}
+		fps := make([]string, len(over))
+		names := make([]string, len(over))
+		for i, j := range over {
+			fps[i] = j.Finding.Fingerprint
+			names[i] = describe(j.Finding)
+			j.Why += fmt.Sprintf("%s (%s); %s", rule, j.Finding.Severity, remedy(j.Finding))
+			d.Blocking = append(d.Blocking, j)
+		}
+		slices.Sort(fps)
+		d.add(Reason{Kind: kind, Effect: fail, Fingerprints: fps, Message: fmt.Sprintf(
+			"%s; found %d: %s. Fix them, or suppress each in %s with a reason and an owner",
+			rule, len(over), strings.Join(names, "; "), ignoreFile)})
+	}
+	slices.SortStableFunc(d.Blocking, func(a, b Judged) int { return compareFindings(a.Finding, b.Finding) })
+}
+
+// threshold returns the blocking severity and maximum count for c; on is
+// false when the category is switched off with block: none.
+func (d *Decision) threshold(in Input, c findings.Category) (min findings.Severity, max int, on bool, err error) {
+	p := in.Policy
+	name, where := p.Block, "gates.block"
+	t, ok := p.Categories[string(c)]
+	if ok && t.Block != "" {
+		name, where = t.Block, "gates."+string(c)+".block"
+	}
+	if ok && t.MaxCount != nil {
+		max = *t.MaxCount
+	}
+	switch strings.ToLower(name) {
+	case "":
+		return defaultBlock, max, true, nil
+	case "none", "off":
+		return 0, 0, false, nil
+	}
+	sev, perr := findings.ParseSeverity(name)
+	if perr != nil {
+		return 0, 0, false, fmt.Errorf("environment %s: %s: %v; %s findings are blocked until it is fixed", in.Env, where, perr, c)
+	}
+	return sev, max, true, nil
+}
+
+// require checks that every required scanner ran, whole and fresh.
+func (d *Decision) require(in Input, fail Outcome) {
+	names := slices.Clone(in.Policy.Require)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	for _, name := range names {
+		var hs []scan.Health
+		for _, h := range in.Health {
+			if h.Scanner == name {
+				hs = append(hs, h)
+			}
+		}
+		if len(hs) == 0 {
+			d.add(Reason{Kind: KindRequire, Effect: fail, Message: fmt.Sprintf(
+				"environment %s requires scanner %s, which did not run on this commit; enable it in the pipeline's scan step", in.Env, name)})
+			continue
+		}
+		for _, h := range hs {
+			if msg := unhealthy(in, h); msg != "" {
+				d.add(Reason{Kind: KindRequire, Effect: fail, Message: fmt.Sprintf(
+					"environment %s requires scanner %s, which %s", in.Env, name, msg)})
+			}
+		}
+	}
+}
+
+// unhealthy says what is wrong with h, or "" when it ran whole and fresh.
+func unhealthy(in Input, h scan.Health) string {
+	why := ""
+	if h.Reason != "" {
+		why = ": " + h.Reason
+	}
+	switch {
+	case h.Status == scan.Skipped:
+		return "was skipped" + why + "; make its inputs available or install it, then rerun"
+	case h.Status == scan.Failed:
+		return "failed" + why + "; fix the failure and rerun"
+	case h.Status != scan.Ran:
+		return fmt.Sprintf("reported unknown status %q", h.Status)
+	case h.Partial:
+		msg := fmt.Sprintf("produced a partial result (%d inputs could not be scanned", len(h.Errors))
+		if len(h.Errors) > 0 {
+			msg += fmt.Sprintf("; first: %s: %s", h.Errors[0].Path, h.Errors[0].Err)
+		}
+		return msg + "); fix those inputs and rerun"
+	case in.MaxDBAge > 0 && !h.DBUpdated.IsZero() && in.Now.Sub(h.DBUpdated) > in.MaxDBAge:
+		return fmt.Sprintf("used a vulnerability database last updated %s, older than the allowed %s; update the database and rerun",
+			h.DBUpdated.UTC().Format(time.RFC3339), in.MaxDBAge)
+	}
+	return ""
+}
+
+// describe names a finding: rule and location.
+func describe(f findings.Finding) string {
+	s := f.RuleID
+	if s == "" {
+		s = f.Title
+	}
+	s += " (" + f.Severity.String() + ")"
+	if loc := location(f.Location); loc != "" {
+		s += " at " + loc
+	}
+	return s
+}
+
+func location(l findings.Location) string {
+	var parts []string
+	if l.Path != "" {
+		p := l.Path
+		if l.StartLine > 0 {
+			p += fmt.Sprintf(":%d", l.StartLine)
+		}
+		parts = append(parts, p)
+	}
+	if l.Package != "" {
+		p := l.Package
+		if l.Version != "" {
+			p += "@" + l.Version
+		}
+		parts = append(parts, p)
+	}
+	for _, v := range []string{l.Image, l.Resource} {
+		if v != "" {
+			parts = append(parts, v)
+		}
+	}
+	if l.URL != "" {
+		parts = append(parts, strings.TrimSpace(l.Method+" "+l.URL))
+	}
+	return strings.Join(parts, " ")
+}
+
+// remedy says how to fix or suppress f.
+func remedy(f findings.Finding) string {
+	fix := f.Fix
+	if f.FixedVersion != "" && f.Location.Package != "" {
+		fix = fmt.Sprintf("upgrade %s to %s", f.Location.Package, f.FixedVersion)
+	}
+	if fix == "" {
+		fix = "fix it"
+	}
+	return fmt.Sprintf("%s, or suppress it in %s with fingerprint: %s, a reason and an owner", fix, ignoreFile, f.Fingerprint)
+}
+
+// compareFindings orders findings worst first, then by category, rule,
+// location and fingerprint, so decisions do not depend on input order.
+func compareFindings(a, b findings.Finding) int {
+	return cmp.Or(
+		cmp.Compare(b.Severity, a.Severity),
+		cmp.Compare(a.Category, b.Category),
+		cmp.Compare(a.RuleID, b.RuleID),
+		cmp.Compare(a.Location.Path, b.Location.Path),
+		cmp.Compare(a.Location.StartLine, b.Location.StartLine),
+		cmp.Compare(a.Location.Package, b.Location.Package),
+		cmp.Compare(a.Fingerprint, b.Fingerprint),
+		cmp.Compare(a.Title, b.Title),
+	)
+}
