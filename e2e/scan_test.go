@@ -311,3 +311,39 @@ func TestSBOMOfAFolder(t *testing.T) {
 	}
 	expectCode(t, sluice(t, dir, "sbom", "--format", "spdx"), 2)
 }
+
+func TestGatePerEnvironment(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := plantedTree(t)
+	writeFile(t, dir, "sluice.yaml", `version: 1
+jobs:
+  security: { scan: [deps] }
+environments:
+  dev: { gates: { mode: warn, block: high } }
+  production: { gates: { mode: block, block: medium, require: [deps, secrets] } }
+`)
+	report := filepath.Join(dir, "scan.json")
+	r := sluice(t, dir, "scan", "-q", "--scanners", "deps", "--vuln-db", vulnDB(t), "--json", report)
+	expectCode(t, r, 0)
+	// The same findings: dev warns, production blocks and names the
+	// finding, the threshold and the scanner that did not run.
+	r = sluice(t, dir, "gate", "--env", "dev", "--findings", report)
+	expectCode(t, r, 0)
+	r = sluice(t, dir, "gate", "--env", "production", "--findings", report)
+	expectCode(t, r, 1)
+	for _, want := range []string{"BLOCK", "GHSA-j8r2-6x86-q33q", "at or above medium", "secrets"} {
+		expectContains(t, r, "stdout", r.stdout, want)
+	}
+	var doc struct {
+		Blocking []struct {
+			Finding struct {
+				Fingerprint string `json:"fingerprint"`
+			} `json:"finding"`
+		} `json:"blocking"`
+	}
+	r = sluice(t, dir, "gate", "--env", "production", "--findings", report, "--format", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Blocking) == 0 {
+		t.Fatalf("gate --format json: %v\n%s", err, r)
+	}
+	expectCode(t, sluice(t, dir, "gate", "--env", "nope"), 2)
+}

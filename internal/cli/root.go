@@ -144,6 +144,7 @@ and Kubernetes files, insecure Go code and vulnerable container images.`,
 		newScanCmd(g),
 		newDBCmd(g),
 		newSBOMCmd(g),
+		newGateCmd(g),
 		newVersionCmd(g),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false

@@ -322,7 +322,7 @@ func location(l findings.Location) string {
 
 // remedy says how to fix or suppress f.
 func remedy(f findings.Finding) string {
-	fix := f.Fix
+	fix := strings.TrimRight(strings.TrimSpace(f.Fix), ".")
 	if f.FixedVersion != "" && f.Location.Package != "" {
 		fix = fmt.Sprintf("upgrade %s to %s", f.Location.Package, f.FixedVersion)
 	}
