@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/sluice-ci/sluice/examples"
+	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/report/scanreport"
 	"github.com/sluice-ci/sluice/internal/store"
@@ -108,7 +109,7 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 		defer st.Close()
 		if runs, lerr := st.Runs().ListRuns(ctx, store.RunFilter{Limit: 1}); lerr == nil && len(runs) == 1 {
 			r := runs[0]
-			showScan(r, say, keep)
+			showScan(engine.ReportDir(g.data, r.ID), say, keep)
 			showMasking(ctx, st, r, say)
 			fmt.Fprintf(say, "\nThe run is stored in %s.\n", g.data)
 			if keep {
@@ -152,10 +153,9 @@ func showMasking(ctx context.Context, st store.Store, r *store.Run, w io.Writer)
 	}
 }
 
-// showScan summarises the security job's report, which the scan step wrote
-// next to the store.
-func showScan(r *store.Run, w io.Writer, keep bool) {
-	dir := filepath.Join(filepath.Dir(filepath.Clean(r.File)), ".sluice", "reports", r.ID)
+// showScan summarises the security job's report in the run's report
+// folder dir.
+func showScan(dir string, w io.Writer, keep bool) {
 	data, err := os.ReadFile(filepath.Join(dir, "security.json"))
 	if err != nil {
 		return

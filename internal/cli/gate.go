@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/gate"
 	"github.com/sluice-ci/sluice/internal/report/scanreport"
@@ -127,7 +128,7 @@ never passes because its input could not be read.`,
 
 // latestReports lists the JSON scan reports of the newest run with any.
 func latestReports(data string) ([]string, error) {
-	dirs, _ := filepath.Glob(filepath.Join(data, "reports", "*"))
+	dirs, _ := filepath.Glob(engine.ReportDir(data, "*"))
 	type dated struct {
 		dir string
 		mod time.Time
@@ -146,7 +147,7 @@ func latestReports(data string) ([]string, error) {
 			return files, nil
 		}
 	}
-	return nil, usageErr("no scan reports in %s: run a pipeline with a scan: job, or give --findings", filepath.Join(data, "reports"))
+	return nil, usageErr("no scan reports in %s: run a pipeline with a scan: job, or give --findings", engine.ReportDir(data, ""))
 }
 
 // readFindings reads sluice's JSON scan report (findings and scanner

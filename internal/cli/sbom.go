@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,7 +36,7 @@ packages — each with its package URL, and for images the layer it came from.`,
   sluice sbom --image registry.example.com/shop/api@sha256:…`,
 		Args: argsBetween(0, 1, "at most one PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !contains(sbom.Formats(), format) {
+			if !slices.Contains(sbom.Formats(), format) {
 				return usageErr("--format %q: want one of %s", format, strings.Join(sbom.Formats(), ", "))
 			}
 			if (ref != "" || archive != "") && len(args) > 0 {
@@ -114,13 +115,4 @@ func pathInventory(ctx context.Context, g *globals, path string) (sbom.Inventory
 		}
 	}
 	return sbom.PathInventory(filepath.Base(root), pkgs), nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

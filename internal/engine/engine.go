@@ -154,8 +154,12 @@ func (e *Engine) scratchDir(runID string) string {
 }
 
 // ReportDir holds the reports (SARIF, JSON) a run's scan steps write.
-func (e *Engine) ReportDir(runID string) string {
-	return filepath.Join(e.stateDir, "reports", runID)
+func (e *Engine) ReportDir(runID string) string { return ReportDir(e.stateDir, runID) }
+
+// ReportDir is where the scan reports of run runID are kept in the data
+// folder dataDir.
+func ReportDir(dataDir, runID string) string {
+	return filepath.Join(dataDir, "reports", runID)
 }
 
 func (e *Engine) outputFile(runID, jobID string, attempt int) string {

@@ -6,6 +6,7 @@ package dag
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -203,7 +204,7 @@ func Cycles(ids []string, needs map[string][]string) [][]string {
 
 	var cycles [][]string
 	for _, comp := range comps {
-		if len(comp) == 1 && !contains(needs[comp[0]], comp[0]) {
+		if len(comp) == 1 && !slices.Contains(needs[comp[0]], comp[0]) {
 			continue
 		}
 		sort.Slice(comp, func(i, j int) bool { return index[comp[i]] < index[comp[j]] })
@@ -253,13 +254,4 @@ func cyclePath(comp []string, needs map[string][]string, index map[string]int) [
 		}
 	}
 	return append(append([]string(nil), comp...), start)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

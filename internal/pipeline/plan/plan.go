@@ -267,35 +267,8 @@ func equal(a, b map[string]string) bool {
 
 // suggest returns ` (did you mean "x"?)` for the closest id, or "".
 func suggest(want string, ids []string) string {
-	best, bestD := "", len(want)/2+2
-	for _, id := range ids {
-		if d := distance(want, id); d < bestD {
-			best, bestD = id, d
-		}
+	if best := spec.Suggest(want, ids); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -335,7 +336,7 @@ func (rr *runReader) result(raw json.RawMessage) (findings.Finding, bool, error)
 	// References sluice wrote keep their order; another tool's help URI
 	// comes first.
 	f.References = strs(res.Properties["references"])
-	if u := absoluteURL(ru.HelpURI); u != "" && !contains(f.References, u) {
+	if u := absoluteURL(ru.HelpURI); u != "" && !slices.Contains(f.References, u) {
 		f.References = append([]string{u}, f.References...)
 	}
 	if len(f.References) == 0 {

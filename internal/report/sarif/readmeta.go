@@ -486,5 +486,3 @@ func strs(v any) []string {
 	}
 	return nil
 }
-
-func contains(list []string, s string) bool { return slices.Contains(list, s) }

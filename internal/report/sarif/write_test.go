@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -194,7 +195,7 @@ func TestWriteSARIFForCodeScanning(t *testing.T) {
 			if _, err := strconv.ParseFloat(ru.Properties.SecuritySeverity, 64); err != nil && ru.ID != "security/detect-eval-with-expression" {
 				t.Errorf("rule %s: security-severity %q is not a number", ru.ID, ru.Properties.SecuritySeverity)
 			}
-			if !contains(ru.Properties.Tags, "security") {
+			if !slices.Contains(ru.Properties.Tags, "security") {
 				t.Errorf("rule %s: tags %v lack security", ru.ID, ru.Properties.Tags)
 			}
 		}
