@@ -157,6 +157,11 @@ type Finding struct {
 	// Sources lists every scanner that reported this finding; more than one
 	// when tools agree.
 	Sources []Source `json:"sources"`
+	// InlineIgnored is set when a marker on the finding's line (sluice:ignore,
+	// or gitleaks:allow for secrets) suppresses it. Such findings stay in
+	// every report, marked; a gate honours the marker only where the
+	// environment's policy allows inline ignores.
+	InlineIgnored bool `json:"inline_ignored,omitempty"`
 	// Properties carries scanner-specific facts (the secret's hash, the
 	// CVSS vector, known-exploited status …).
 	Properties map[string]string `json:"properties,omitempty"`

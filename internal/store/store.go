@@ -222,7 +222,91 @@ type Store interface {
 	Steps() StepStore
 	Logs() LogStore
 	Artifacts() ArtifactStore
+	Evidence() EvidenceStore
+	Decisions() DecisionStore
+	Audit() AuditStore
 	// ArtifactDir is the folder where artifact copies of a run's job are kept.
 	ArtifactDir(runID, jobID string) string
 	Close() error
+}
+
+// Evidence is a report a job produced that a gate judges: for now the JSON
+// scan report of a scan: job. Body is kept byte for byte; Digest
+// ("sha256:…") is computed over it by the store.
+type Evidence struct {
+	RunID string
+	JobID string
+	// Kind says what Body is: "scan" for a JSON scan report.
+	Kind      string
+	Digest    string
+	Body      []byte
+	CreatedAt time.Time
+}
+
+// Decision is a gate decision as recorded: which environment, the outcome,
+// the digests of every input it was made from, and the whole decision as
+// JSON. Decisions are never changed once stored.
+type Decision struct {
+	// ID is assigned by the store, increasing.
+	ID      int64
+	RunID   string
+	JobID   string // the job the gate admitted or refused; empty for sluice gate
+	Env     string
+	Outcome string
+	Actor   string
+	// Digests of the inputs: findings, policy, suppressions, artifact …
+	Digests   map[string]string
+	Body      []byte
+	CreatedAt time.Time
+}
+
+// AuditRecord is one entry of the tamper-evident audit trail. The store
+// assigns Seq, Time (when zero), PrevHash and Hash on append; see AuditHash.
+type AuditRecord struct {
+	Seq     int64
+	Time    time.Time
+	Actor   string
+	Action  string // run.start, run.finish, gate.decide, …
+	Subject string // what the action was on: "run/<id>", "env/<name>" …
+	Data    map[string]string
+	// PrevHash is the previous record's Hash ("" for the first record).
+	PrevHash string
+	Hash     string
+}
+
+// AuditQuery selects audit records. Zero values mean "any".
+type AuditQuery struct {
+	// SubjectPrefix keeps records whose Subject starts with it.
+	SubjectPrefix string
+	AfterSeq      int64
+	Limit         int
+}
+
+// EvidenceStore keeps the evidence of runs.
+type EvidenceStore interface {
+	// PutEvidence stores e, replacing the evidence of the same (RunID,
+	// JobID, Kind), and sets e.Digest and e.CreatedAt (when zero). The run
+	// must be stored, else ErrNotFound.
+	PutEvidence(ctx context.Context, e *Evidence) error
+	// ListEvidence returns a run's evidence ordered by job and kind.
+	ListEvidence(ctx context.Context, runID string) ([]*Evidence, error)
+}
+
+// DecisionStore keeps gate decisions.
+type DecisionStore interface {
+	// PutDecision appends d and sets d.ID (and d.CreatedAt when zero).
+	PutDecision(ctx context.Context, d *Decision) error
+	// ListDecisions returns a run's decisions, oldest first.
+	ListDecisions(ctx context.Context, runID string) ([]*Decision, error)
+}
+
+// AuditStore keeps the audit trail: append-only, each record chained to
+// the one before by its hash, so an edit or deletion shows on VerifyAudit.
+type AuditStore interface {
+	// AppendAudit appends r atomically after the last record (also when
+	// several processes append at once) and fills in its Seq, Time,
+	// PrevHash and Hash.
+	AppendAudit(ctx context.Context, r *AuditRecord) error
+	// ListAudit returns the records q selects, by Seq.
+	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditRecord, error)
 }

@@ -174,6 +174,15 @@ func (s *Store) Logs() store.LogStore { return logStore{s} }
 // Artifacts returns the artifact store.
 func (s *Store) Artifacts() store.ArtifactStore { return artifactStore{s} }
 
+// Evidence returns the evidence store.
+func (s *Store) Evidence() store.EvidenceStore { return evidenceStore{s} }
+
+// Decisions returns the gate decision store.
+func (s *Store) Decisions() store.DecisionStore { return decisionStore{s} }
+
+// Audit returns the audit trail.
+func (s *Store) Audit() store.AuditStore { return auditStore{s} }
+
 // ArtifactDir returns <dataDir>/artifacts/<runID>/<jobID>, with both ids
 // escaped into safe single path elements. The folder is not created.
 func (s *Store) ArtifactDir(runID, jobID string) string {

@@ -31,6 +31,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Steps", stepTests},
 		{"Logs", logTests},
 		{"Artifacts", artifactTests},
+		{"Evidence", evidenceTests},
+		{"Decisions", decisionTests},
+		{"Audit", auditTests},
 		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {
