@@ -35,9 +35,11 @@ type scanFlags struct {
 	imports  []string
 	noColor  bool
 	quiet    bool
-	image    string
-	archive  string
-	insecure bool
+	// showIgnored lists inline-ignored findings in the table.
+	showIgnored bool
+	image       string
+	archive     string
+	insecure    bool
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -66,11 +68,17 @@ The dependency scanner matches lockfiles against an offline OSV database
 'sluice db import').
 
 Files and folders listed in a .sluiceignore file at the root (gitignore
-syntax) are not scanned; a line with "sluice:ignore" silences findings on it.
+syntax) are not scanned. A line with "sluice:ignore" (or "gitleaks:allow"
+for secrets, or the ignore comments of hadolint, Checkov, tfsec and Trivy)
+turns findings on it off: they are still reported, marked "ignored inline"
+(inline_ignored in JSON, an inSource suppression in SARIF, a skipped case
+in JUnit), but do not count toward --fail-on and are left out of the table,
+which counts them in one line; --show-ignored lists them. Whether a marker
+counts at a gate is the environment's policy ('sluice gate').
 
-Exit status: 0 no finding at or above --fail-on (and every scanner that was
-asked for ran), 1 findings at or above --fail-on or a scanner failed, 2 the
-command line is wrong.`,
+Exit status: 0 no open finding at or above --fail-on (and every scanner that
+was asked for ran), 1 open findings at or above --fail-on or a scanner
+failed, 2 the command line is wrong.`,
 		Example: `  # everything, as a table
   sluice scan
 
@@ -102,7 +110,8 @@ command line is wrong.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to FILE instead of stdout")
 	fl.StringVar(&f.sarifOut, "sarif", "", "also write a SARIF 2.1.0 report to FILE")
 	fl.StringVar(&f.jsonOut, "json", "", "also write a JSON report to FILE")
-	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity: critical, high, medium, low")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when an open (not inline-ignored) finding is at or above this severity: critical, high, medium, low")
+	fl.BoolVar(&f.showIgnored, "show-ignored", false, "list findings ignored inline (sluice:ignore) in the table, marked; JSON, SARIF and JUnit always carry them")
 	fl.StringVar(&f.vulnDB, "vuln-db", os.Getenv("SLUICE_VULN_DB"), "folder of the offline OSV database (env SLUICE_VULN_DB; default: your cache folder)")
 	fl.StringArrayVar(&f.imports, "import", nil, "merge another tool's SARIF report (repeatable)")
 	fl.StringVar(&f.image, "image", "", "also scan this container image from a registry (REF: name:tag or name@sha256:…)")
@@ -204,7 +213,7 @@ func runScan(ctx context.Context, g *globals, path string, f *scanFlags) error {
 
 	color := !f.noColor && os.Getenv("NO_COLOR") == "" && f.output == "" && isTerminal(g.s.out)
 	var out bytes.Buffer
-	if err := writeScanReport(&out, f.format, merged, res.Health, root, color); err != nil {
+	if err := writeScanReport(&out, f.format, merged, res.Health, root, scanreport.TableOptions{Color: color, ShowIgnored: f.showIgnored}); err != nil {
 		return err
 	}
 	if f.output != "" {
@@ -219,7 +228,7 @@ func runScan(ctx context.Context, g *globals, path string, f *scanFlags) error {
 			continue
 		}
 		var b bytes.Buffer
-		if err := writeScanReport(&b, extra.format, merged, res.Health, root, false); err != nil {
+		if err := writeScanReport(&b, extra.format, merged, res.Health, root, scanreport.TableOptions{}); err != nil {
 			return err
 		}
 		if err := os.WriteFile(extra.file, b.Bytes(), 0o644); err != nil {
@@ -233,26 +242,35 @@ func runScan(ctx context.Context, g *globals, path string, f *scanFlags) error {
 			failedScanners = append(failedScanners, h.Scanner)
 		}
 	}
-	var over int
+	over := 0
 	if f.failOn != "" {
-		for _, fd := range merged {
-			if fd.AtLeast(failOn) {
-				over++
-			}
-		}
+		over = countFailing(merged, failOn)
 	}
 	switch {
 	case len(failedScanners) > 0:
 		fmt.Fprintf(g.s.err, "sluice: scanners failed: %s\n", strings.Join(failedScanners, ", "))
 		return failed()
 	case over > 0:
-		fmt.Fprintf(g.s.err, "sluice: %d %s at or above %s\n", over, plural(over, "finding"), failOn)
+		fmt.Fprintf(g.s.err, "sluice: %d open %s at or above %s\n", over, plural(over, "finding"), failOn)
 		return failed()
 	}
 	return nil
 }
 
-func writeScanReport(w io.Writer, format string, fs []findings.Finding, health []scan.Health, root string, color bool) error {
+// countFailing counts the findings that fail --fail-on at s: the open
+// ones at s or above. A finding an inline marker turned off never fails
+// the scan; it is reported, marked, and the gate's policy decides.
+func countFailing(fs []findings.Finding, s findings.Severity) int {
+	n := 0
+	for _, f := range fs {
+		if !f.InlineIgnored && f.AtLeast(s) {
+			n++
+		}
+	}
+	return n
+}
+
+func writeScanReport(w io.Writer, format string, fs []findings.Finding, health []scan.Health, root string, table scanreport.TableOptions) error {
 	switch format {
 	case "json":
 		return scanreport.WriteJSON(w, fs, health)
@@ -262,7 +280,7 @@ func writeScanReport(w io.Writer, format string, fs []findings.Finding, health [
 	case "junit":
 		return scanreport.WriteJUnit(w, fs, health)
 	}
-	return scanreport.WriteTable(w, fs, health, color)
+	return scanreport.WriteTableOptions(w, fs, health, table)
 }
 
 // importReport reads another tool's report (SARIF or a tool's own JSON,
@@ -285,6 +303,11 @@ func importReport(file, root string) ([]findings.Finding, scan.Health) {
 		h.Errors = append(h.Errors, scan.InputError{Path: file, Err: err.Error()})
 	}
 	h.Findings = len(fs)
+	for _, f := range fs {
+		if f.InlineIgnored {
+			h.Ignored++
+		}
+	}
 	return fs, h
 }
 
@@ -358,7 +381,11 @@ func (p *scanProgress) Finished(h scan.Health) {
 	defer p.mu.Unlock()
 	switch h.Status {
 	case scan.Ran:
-		fmt.Fprintf(p.w, "scan: %s done: %d %s in %d files (%s)\n", h.Scanner, h.Findings, plural(h.Findings, "finding"), h.Files, fmtDuration(h.Duration))
+		ignored := ""
+		if h.Ignored > 0 {
+			ignored = fmt.Sprintf(" (%d ignored inline)", h.Ignored)
+		}
+		fmt.Fprintf(p.w, "scan: %s done: %d %s%s in %d files (%s)\n", h.Scanner, h.Findings, plural(h.Findings, "finding"), ignored, h.Files, fmtDuration(h.Duration))
 	default:
 		fmt.Fprintf(p.w, "scan: %s %s: %s\n", h.Scanner, h.Status, h.Reason)
 	}

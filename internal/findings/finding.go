@@ -92,6 +92,9 @@ const (
 	Container Category = "container"
 	IaC       Category = "iac"
 	DAST      Category = "dast"
+	// Quality findings come from the run itself: a failed job that was
+	// allowed to fail, coverage below the minimum.
+	Quality Category = "quality"
 )
 
 // Location says where a finding is. Which fields are set depends on the

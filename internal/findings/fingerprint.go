@@ -106,9 +106,37 @@ func hashParts(parts ...string) string {
 }
 
 // normalizeContext collapses every whitespace run to one space and trims
-// the ends, so re-indenting or re-wrapping code keeps its fingerprint.
+// the ends, so re-indenting or re-wrapping code keeps its fingerprint. An
+// inline ignore marker and the rest of its line are cut first (with the
+// comment opener before it), so marking a finding does not change it.
 func normalizeContext(s string) string {
+	if strings.Contains(s, "sluice:ignore") || strings.Contains(s, "gitleaks:allow") {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = cutMarker(l)
+		}
+		s = strings.Join(lines, "\n")
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// cutMarker removes an inline ignore marker, what follows it on the line,
+// and the comment opener right before it.
+func cutMarker(line string) string {
+	i := strings.Index(line, "sluice:ignore")
+	if j := strings.Index(line, "gitleaks:allow"); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	if i < 0 {
+		return line
+	}
+	line = strings.TrimRight(line[:i], " \t")
+	for _, opener := range []string{"//", "#", "/*", "--"} {
+		if strings.HasSuffix(line, opener) {
+			return strings.TrimRight(strings.TrimSuffix(line, opener), " \t")
+		}
+	}
+	return line
 }
 
 // toolFingerprint returns the tool fingerprint property with the smallest

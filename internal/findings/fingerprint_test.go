@@ -169,3 +169,26 @@ func TestFingerprintIsStable(t *testing.T) {
 		t.Errorf("Fingerprint = %s, want %s", got, want)
 	}
 }
+
+func TestFingerprintIgnoresInlineMarker(t *testing.T) {
+	base := Finding{Scanner: "gosec", RuleID: "G401", Category: SAST, Location: Location{Path: "a.go", StartLine: 3},
+		Snippet: "\th := md5.New()"}
+	want := Fingerprint(&base)
+	for _, snippet := range []string{
+		"\th := md5.New() // sluice:ignore G401 legacy checksum only",
+		"\th := md5.New() //sluice:ignore",
+		"\th := md5.New() # gitleaks:allow",
+		"\th := md5.New() /* sluice:ignore */",
+	} {
+		f := base
+		f.Snippet = snippet
+		if got := Fingerprint(&f); got != want {
+			t.Errorf("marker changed the fingerprint: %q", snippet)
+		}
+	}
+	f := base
+	f.Snippet = "\th := md5.New() // legacy checksum"
+	if Fingerprint(&f) == want {
+		t.Error("a plain comment is part of the code context and must count")
+	}
+}

@@ -27,6 +27,11 @@ import (
 //     source (sorted, unique) and the union of CWEs, aliases, references,
 //     OWASP categories and properties. Package findings merged through
 //     aliases get their fingerprint recomputed from the union of ids.
+//   - A merged finding is InlineIgnored when any member is: a marker on
+//     the line turns the problem off for every tool that reports it, not
+//     only for those that read the marker (sluice's secrets scanner
+//     honours sluice:ignore, gitleaks does not). Occurrences on other
+//     lines are other findings, so a marker never reaches past its line.
 //
 // The input is not modified. Merge is idempotent: merging its output
 // again changes nothing.
@@ -190,6 +195,7 @@ func combine(members []Finding, occ int) Finding {
 	pkg := (f.Category == Deps || f.Category == Container) && f.Location.Package != ""
 	for _, m := range members[1:] {
 		sameFP = sameFP && m.Fingerprint == f.Fingerprint
+		f.InlineIgnored = f.InlineIgnored || m.InlineIgnored
 		f.Sources = append(f.Sources, m.Sources...)
 		f.CWE = append(f.CWE, m.CWE...)
 		f.OWASP2021 = append(f.OWASP2021, m.OWASP2021...)

@@ -144,6 +144,72 @@ func TestMergeOccurrencesAcrossTools(t *testing.T) {
 	}
 }
 
+// A marker on a line turns the problem off for every tool reporting it
+// there, and for no other occurrence; marking changes no fingerprint.
+func TestMergeInlineIgnored(t *testing.T) {
+	secret := func(scanner, rule string, ignored bool) Finding {
+		return Finding{Scanner: scanner, RuleID: rule, Category: Secrets, Severity: High,
+			Location: Location{Path: "app.env", StartLine: 3}, InlineIgnored: ignored,
+			Properties: map[string]string{PropSecretSHA256: "9f86d081"}}
+	}
+	call := func(line int, ignored bool) Finding {
+		return Finding{Scanner: "gosec", RuleID: "G401", Category: SAST, Severity: Medium,
+			Location: Location{Path: "a.go", StartLine: line}, Snippet: "md5.New()", InlineIgnored: ignored}
+	}
+	tests := []struct {
+		name string
+		in   []Finding
+		want map[string]bool // "path:line" -> InlineIgnored
+	}{
+		{"one tool marked, the other not", []Finding{secret("secrets", "generic-secret", true), secret("gitleaks", "generic-api-key", false)},
+			map[string]bool{"app.env:3": true}},
+		{"both marked", []Finding{secret("secrets", "generic-secret", true), secret("gitleaks", "generic-api-key", true)},
+			map[string]bool{"app.env:3": true}},
+		{"none marked", []Finding{secret("secrets", "generic-secret", false), secret("gitleaks", "generic-api-key", false)},
+			map[string]bool{"app.env:3": false}},
+		{"a marker stays on its occurrence", []Finding{call(5, false), call(9, true)},
+			map[string]bool{"a.go:5": false, "a.go:9": true}},
+		{"two tools, one occurrence marked", []Finding{call(5, false), call(9, true),
+			{Scanner: "semgrep", RuleID: "G401", Category: SAST, Severity: Medium, Location: Location{Path: "a.go", StartLine: 9}, Snippet: "md5.New()"},
+			{Scanner: "semgrep", RuleID: "G401", Category: SAST, Severity: Medium, Location: Location{Path: "a.go", StartLine: 5}, Snippet: "md5.New()"}},
+			map[string]bool{"a.go:5": false, "a.go:9": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Merge(tt.in)
+			have := map[string]bool{}
+			for _, f := range got {
+				have[f.Location.String()] = f.InlineIgnored
+			}
+			if diff := cmp.Diff(tt.want, have); diff != "" {
+				t.Errorf("InlineIgnored by place (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(got, Merge(got)); diff != "" {
+				t.Errorf("not idempotent (-once +twice):\n%s", diff)
+			}
+			rev := slices.Clone(tt.in)
+			slices.Reverse(rev)
+			if diff := cmp.Diff(got, Merge(rev)); diff != "" {
+				t.Errorf("depends on input order:\n%s", diff)
+			}
+			// The same findings, none marked, merge to the same fingerprints.
+			plain := slices.Clone(tt.in)
+			for i := range plain {
+				plain[i].InlineIgnored = false
+			}
+			unmarked := Merge(plain)
+			if len(unmarked) != len(got) {
+				t.Fatalf("%d findings unmarked, %d marked", len(unmarked), len(got))
+			}
+			for i := range got {
+				if got[i].Fingerprint != unmarked[i].Fingerprint {
+					t.Errorf("%s: marking changes the fingerprint", got[i].Location)
+				}
+			}
+		})
+	}
+}
+
 func TestMergeOrder(t *testing.T) {
 	in := []Finding{
 		{RuleID: "b", Category: SAST, Severity: Low, Location: Location{Path: "a.go", StartLine: 1}, Snippet: "1"},

@@ -26,29 +26,58 @@ func CountBySeverity(fs []Finding) map[Severity]int {
 // Categories lists every category, in the order reports show them.
 var Categories = []Category{SAST, Deps, Secrets, Container, IaC, DAST}
 
-// Summary counts findings for reports and gates.
+// Summary counts findings for reports and gates. Total, BySeverity and
+// ByCategory count the open findings; those an inline marker turned off
+// (InlineIgnored) are counted in Ignored only, so the counts mean what
+// they meant when such findings were dropped.
 type Summary struct {
 	Total int `json:"total"`
-	// BySeverity has every severity, BySeverity every category (0 when
+	// BySeverity has every severity, ByCategory every category (0 when
 	// none), so consumers never meet a missing key.
 	BySeverity map[Severity]int `json:"by_severity"`
 	ByCategory map[Category]int `json:"by_category"`
+	// Ignored counts the findings marked InlineIgnored.
+	Ignored int `json:"ignored"`
 }
 
-// Summarize counts fs by severity and category.
+// Summarize counts fs: the open ones by severity and category, the
+// inline-ignored ones apart.
 func Summarize(fs []Finding) Summary {
-	s := Summary{Total: len(fs), BySeverity: CountBySeverity(fs), ByCategory: map[Category]int{}}
+	open := Open(fs)
+	s := Summary{Total: len(open), BySeverity: CountBySeverity(open), ByCategory: map[Category]int{},
+		Ignored: len(fs) - len(open)}
 	for _, c := range Categories {
 		s.ByCategory[c] = 0
 	}
-	for _, f := range fs {
+	for _, f := range open {
 		s.ByCategory[f.Category]++
 	}
 	return s
 }
 
-// Max returns the highest severity counted, and false when there are no
-// findings.
+// Open returns the findings of fs not marked InlineIgnored, in order. It
+// returns fs itself when none is marked.
+func Open(fs []Finding) []Finding {
+	n := 0
+	for _, f := range fs {
+		if !f.InlineIgnored {
+			n++
+		}
+	}
+	if n == len(fs) {
+		return fs
+	}
+	out := make([]Finding, 0, n)
+	for _, f := range fs {
+		if !f.InlineIgnored {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Max returns the highest severity of the open findings counted, and
+// false when there are none.
 func (s Summary) Max() (Severity, bool) {
 	for v := Critical; v >= Info; v-- {
 		if s.BySeverity[v] > 0 {
@@ -59,9 +88,17 @@ func (s Summary) Max() (Severity, bool) {
 }
 
 // String says it in one line: "5 findings: 1 critical, 2 high, 0 medium,
-// 2 low, 0 info", or "no findings".
+// 2 low, 0 info", or "no findings"; with inline-ignored findings, "…; 2
+// ignored inline", or "no open findings; 2 ignored inline".
 func (s Summary) String() string {
+	ignored := ""
+	if s.Ignored > 0 {
+		ignored = fmt.Sprintf("; %d ignored inline", s.Ignored)
+	}
 	if s.Total == 0 {
+		if ignored != "" {
+			return "no open findings" + ignored
+		}
 		return "no findings"
 	}
 	noun := "findings"
@@ -72,7 +109,7 @@ func (s Summary) String() string {
 	for v := Critical; v >= Info; v-- {
 		parts = append(parts, fmt.Sprintf("%d %s", s.BySeverity[v], v))
 	}
-	return fmt.Sprintf("%d %s: %s", s.Total, noun, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d %s: %s%s", s.Total, noun, strings.Join(parts, ", "), ignored)
 }
 
 // Sort orders findings the way every report shows them: severity (worst

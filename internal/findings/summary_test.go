@@ -2,6 +2,7 @@ package findings
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -27,7 +28,7 @@ func TestSummarize(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"total":3,"by_severity":{"critical":0,"high":2,"info":0,"low":1,"medium":0},` +
-		`"by_category":{"container":0,"dast":0,"deps":2,"iac":0,"sast":1,"secrets":0}}`
+		`"by_category":{"container":0,"dast":0,"deps":2,"iac":0,"sast":1,"secrets":0},"ignored":0}`
 	if string(b) != want {
 		t.Errorf("json:\n got %s\nwant %s", b, want)
 	}
@@ -46,6 +47,45 @@ func TestSummarize(t *testing.T) {
 	}
 	if c := CountBySeverity(fs); c[High] != 2 || c[Low] != 1 || c[Critical] != 0 {
 		t.Errorf("CountBySeverity = %v", c)
+	}
+}
+
+// Inline-ignored findings are counted apart: not in the total, the
+// severities, the categories or Max.
+func TestSummarizeIgnored(t *testing.T) {
+	fs := []Finding{
+		{Severity: Critical, Category: Secrets, InlineIgnored: true},
+		{Severity: High, Category: SAST},
+		{Severity: Low, Category: SAST, InlineIgnored: true},
+	}
+	s := Summarize(fs)
+	if s.Total != 1 || s.Ignored != 2 || s.BySeverity[Critical] != 0 || s.BySeverity[High] != 1 || s.BySeverity[Low] != 0 ||
+		s.ByCategory[Secrets] != 0 || s.ByCategory[SAST] != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	if m, ok := s.Max(); !ok || m != High {
+		t.Errorf("Max() = %v, %v; want high (the critical one is ignored)", m, ok)
+	}
+	if got := s.String(); got != "1 finding: 0 critical, 1 high, 0 medium, 0 low, 0 info; 2 ignored inline" {
+		t.Errorf("String() = %q", got)
+	}
+	only := Summarize([]Finding{fs[0]})
+	if _, ok := only.Max(); ok || only.Total != 0 || only.Ignored != 1 || only.String() != "no open findings; 1 ignored inline" {
+		t.Errorf("only ignored: %+v %q", only, only.String())
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"total":1,`) || !strings.HasSuffix(string(b), `,"ignored":2}`) {
+		t.Errorf("json %s", b)
+	}
+	open := Open(fs)
+	if len(open) != 1 || open[0].Severity != High || len(fs) != 3 {
+		t.Errorf("Open = %+v (input now %d long)", open, len(fs))
+	}
+	if all := fs[1:2]; &Open(all)[0] != &all[0] {
+		t.Errorf("Open copied a slice with nothing to drop")
 	}
 }
 

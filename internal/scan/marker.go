@@ -6,7 +6,9 @@ import (
 	"strings"
 )
 
-// IgnoreMarker is the inline comment that suppresses findings on its line.
+// IgnoreMarker is the inline comment that turns findings on its line
+// off. Scanners do not drop such findings: they report them marked
+// InlineIgnored, and the gate's policy decides whether the marker counts.
 const IgnoreMarker = "sluice:ignore"
 
 // gitleaksMarker is gitleaks' inline marker, honoured by the secrets

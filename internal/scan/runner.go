@@ -94,9 +94,12 @@ func runOne(ctx context.Context, t *Target, s Scanner, report func(findings.Find
 	if ok, why := s.Applies(ctx, t); !ok {
 		return Health{Status: Skipped, Reason: why}
 	}
-	var n atomic.Int64 // report may be called from many goroutines
+	var n, ignored atomic.Int64 // report may be called from many goroutines
 	h, err := s.Scan(ctx, t, func(f findings.Finding) {
 		n.Add(1)
+		if f.InlineIgnored {
+			ignored.Add(1)
+		}
 		report(f)
 	})
 	if err != nil {
@@ -108,6 +111,7 @@ func runOne(ctx context.Context, t *Target, s Scanner, report func(findings.Find
 	if h.Findings == 0 {
 		h.Findings = int(n.Load())
 	}
+	h.Ignored = int(ignored.Load())
 	if len(h.Errors) > 0 {
 		h.Partial = true
 	}

@@ -34,12 +34,15 @@ const (
 
 // Health is what a scanner reports about its own run.
 type Health struct {
-	Scanner  string        `json:"scanner"`
-	Status   Status        `json:"status"`
-	Reason   string        `json:"reason,omitempty"`
-	Files    int           `json:"files"`
-	Packages int           `json:"packages,omitempty"`
+	Scanner  string `json:"scanner"`
+	Status   Status `json:"status"`
+	Reason   string `json:"reason,omitempty"`
+	Files    int    `json:"files"`
+	Packages int    `json:"packages,omitempty"`
+	// Findings counts every finding reported, inline-ignored ones too;
+	// Ignored counts those an inline marker turned off (InlineIgnored).
 	Findings int           `json:"findings"`
+	Ignored  int           `json:"ignored,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
 	// DBUpdated is when the vulnerability database was last updated, for
 	// scanners that use one.
@@ -63,7 +66,8 @@ type InputError struct {
 // targets. Scan reports findings through report as it finds them (report is
 // safe to call from many goroutines), and problems with single inputs in
 // the returned Health's Errors; it returns an error only when it could not
-// run at all.
+// run at all. A finding an inline marker turns off (see InlineIgnored) is
+// reported all the same, marked InlineIgnored, never dropped.
 type Scanner interface {
 	// Name is the id users pass to --scanners: secrets, deps, dockerfile …
 	Name() string

@@ -75,7 +75,15 @@ type result struct {
 	Message             text              `json:"message"`
 	Locations           []location        `json:"locations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+	Suppressions        []suppression     `json:"suppressions,omitempty"`
 	Properties          map[string]any    `json:"properties,omitempty"`
+}
+
+// suppression is SARIF's suppression object (§3.35); the writer emits
+// only inSource ones, without a status (which means accepted).
+type suppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
 }
 
 type location struct {

@@ -138,8 +138,12 @@ func TestReadDetails(t *testing.T) {
 	if gosec[0].Snippet != "\th := md5.New()" {
 		t.Errorf("gosec snippet %q: want the region's line without its number", gosec[0].Snippet)
 	}
-	if gosec[1].Properties["suppressed"] != "inSource" || gosec[1].Properties["suppression_justification"] != "test fixture" {
-		t.Errorf("suppression lost: %v", gosec[1].Properties)
+	// An inSource suppression (gosec's #nosec) is an inline ignore.
+	if !gosec[1].InlineIgnored || gosec[1].Properties[PropJustification] != "test fixture" || gosec[1].Properties[PropSuppressed] != "" {
+		t.Errorf("suppression lost: inline ignored %v, properties %v", gosec[1].InlineIgnored, gosec[1].Properties)
+	}
+	if gosec[0].InlineIgnored {
+		t.Errorf("a result without suppressions is inline-ignored")
 	}
 
 	semgrep := readFile(t, filepath.Join(dir, "semgrep.sarif"), ReadOptions{})
@@ -241,6 +245,94 @@ func TestReadMalformed(t *testing.T) {
 				t.Errorf("want a *MalformedError with %d findings, got %T and %d", tt.partial, err, len(fs))
 			}
 		})
+	}
+}
+
+// TestReadSuppressions checks how suppressions map to findings: inSource
+// ones mark the finding InlineIgnored, others leave it open with a
+// property, and one under review or rejected cancels them all.
+func TestReadSuppressions(t *testing.T) {
+	tests := []struct {
+		name          string
+		suppressions  string
+		wantIgnored   bool
+		wantKind      string
+		justification string
+	}{
+		{"none", `[]`, false, "", ""},
+		{"inSource", `[{"kind": "inSource"}]`, true, "", ""},
+		{"inSource accepted, justified", `[{"kind": "inSource", "status": "accepted", "justification": "fixture"}]`, true, "", "fixture"},
+		{"sluice's own justification adds nothing", `[{"kind": "inSource", "justification": "` + InlineIgnoreJustification + `"}]`, true, "", ""},
+		{"external stays open", `[{"kind": "external", "justification": "dismissed in the dashboard"}]`, false, "external", "dismissed in the dashboard"},
+		{"inSource under review", `[{"kind": "inSource", "status": "underReview"}]`, false, "", ""},
+		{"inSource rejected", `[{"kind": "inSource", "status": "rejected"}]`, false, "", ""},
+		{"one rejected cancels the others", `[{"kind": "inSource"}, {"kind": "external", "status": "rejected"}]`, false, "", ""},
+		{"both kinds", `[{"kind": "external", "justification": "ticket 12"}, {"kind": "inSource"}]`, true, "external", "ticket 12"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "tool"}}, "results": [
+				{"ruleId": "r", "message": {"text": "m"}, "suppressions": ` + tt.suppressions + `}]}]}`
+			fs, err := ReadSARIF(strings.NewReader(in), "")
+			if err != nil || len(fs) != 1 {
+				t.Fatalf("got %d findings, %v", len(fs), err)
+			}
+			f := fs[0]
+			if f.InlineIgnored != tt.wantIgnored || f.Properties[PropSuppressed] != tt.wantKind || f.Properties[PropJustification] != tt.justification {
+				t.Errorf("inline ignored %v, properties %v; want %v, kind %q, justification %q",
+					f.InlineIgnored, f.Properties, tt.wantIgnored, tt.wantKind, tt.justification)
+			}
+		})
+	}
+}
+
+// TestWriteSuppressions checks that an inline-ignored finding, and only
+// one, is written with an inSource suppression, and is read back so.
+func TestWriteSuppressions(t *testing.T) {
+	fs, _ := fixture()
+	var lg struct {
+		Runs []struct {
+			Results []struct {
+				RuleID       string
+				Suppressions []map[string]string
+			}
+		}
+	}
+	if err := json.Unmarshal(writeFixture(t), &lg); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]map[string]string{}
+	for _, r := range lg.Runs {
+		for _, res := range r.Results {
+			got[res.RuleID] = res.Suppressions
+		}
+	}
+	want := map[string][]map[string]string{}
+	for _, f := range fs {
+		want[f.RuleID] = nil
+	}
+	want["G404"] = []map[string]string{{"kind": "inSource", "justification": InlineIgnoreJustification}}
+	want["security/detect-object-injection"] = []map[string]string{{"kind": "inSource", "justification": "keys come from a fixed list"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("suppressions by rule (-want +got):\n%s", diff)
+	}
+	var buf bytes.Buffer
+	if err := WriteSARIF(&buf, fs, nil, ToolInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadSARIF(&buf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ignored []string
+	for _, f := range back {
+		if f.InlineIgnored {
+			ignored = append(ignored, f.RuleID)
+		}
+	}
+	slices.Sort(ignored)
+	if !slices.Equal(ignored, []string{"G404", "security/detect-object-injection"}) {
+		t.Errorf("read back as inline-ignored: %v", ignored)
 	}
 }
 

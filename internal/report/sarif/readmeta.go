@@ -418,15 +418,7 @@ func ownProperties(f *findings.Finding, res *inResult, ru *inRule) {
 	if v := firstNonEmpty(str(p["precision"]), str(ru.Properties["precision"])); v != "" {
 		props["precision"] = v
 	}
-	for _, s := range res.Suppressions {
-		if s.Status == "" || strings.EqualFold(s.Status, "accepted") {
-			props["suppressed"] = firstNonEmpty(s.Kind, "true")
-			if s.Justification != "" {
-				props["suppression_justification"] = s.Justification
-			}
-			break
-		}
-	}
+	suppressions(f, res, props)
 	if d, ok := p["details"].(map[string]any); ok {
 		for k, v := range d {
 			if s := str(v); s != "" {
@@ -453,6 +445,47 @@ func ownProperties(f *findings.Finding, res *inResult, ru *inRule) {
 					f.Sources = append(f.Sources, s)
 				}
 			}
+		}
+	}
+}
+
+// suppressions reads a result's suppressions. As SARIF has it
+// (§3.27.23), a result is suppressed when it has suppressions and none of
+// them is under review or rejected. Then:
+//
+//   - an inSource suppression (a marker in the source: nosemgrep, #nosec,
+//     eslint-disable, sluice:ignore …) marks the finding InlineIgnored,
+//     the same fact sluice's own scanners record, which the gate honours
+//     or not by the environment's policy;
+//   - any other kind (external: a dismissal in another tool's database,
+//     a baseline file) leaves the finding open, with the kind in the
+//     PropSuppressed property: sluice cannot see or audit that decision,
+//     and honouring it would let a dismissal elsewhere pass the gate;
+//     accepted risks belong in sluice's own suppressions file, with a
+//     reason and an owner.
+//
+// The first justification given is kept in PropJustification, except
+// InlineIgnoreJustification on an inSource suppression, which only says
+// what InlineIgnored already does.
+func suppressions(f *findings.Finding, res *inResult, props map[string]string) {
+	if len(res.Suppressions) == 0 {
+		return
+	}
+	for _, s := range res.Suppressions {
+		if strings.EqualFold(s.Status, "underReview") || strings.EqualFold(s.Status, "rejected") {
+			return
+		}
+	}
+	for _, s := range res.Suppressions {
+		inSource := strings.EqualFold(s.Kind, "inSource")
+		if inSource {
+			f.InlineIgnored = true
+		} else if _, ok := props[PropSuppressed]; !ok {
+			props[PropSuppressed] = firstNonEmpty(s.Kind, "true")
+		}
+		if _, ok := props[PropJustification]; !ok && s.Justification != "" &&
+			(!inSource || s.Justification != InlineIgnoreJustification) {
+			props[PropJustification] = s.Justification
 		}
 	}
 }

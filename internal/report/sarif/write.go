@@ -36,6 +36,20 @@ var securitySeverity = map[findings.Severity]string{
 	findings.Low:      "2.0",
 }
 
+// InlineIgnoreJustification is the justification of the inSource
+// suppression written for a finding an inline marker (sluice:ignore, or
+// another tool's marker a scanner honours) turned off, when the finding
+// carries none of its own. Read back, it adds nothing to the finding.
+const InlineIgnoreJustification = "sluice:ignore marker"
+
+// PropJustification is the finding property holding a suppression's
+// justification, read from SARIF and written back to it.
+const PropJustification = "suppression_justification"
+
+// PropSuppressed is the finding property holding the kind of a
+// suppression sluice does not honour itself ("external"), read from SARIF.
+const PropSuppressed = "suppressed"
+
 // Level is the SARIF level of a severity: error for critical and high,
 // warning for medium, note below.
 func Level(s findings.Severity) string {
@@ -64,6 +78,14 @@ func Level(s findings.Severity) string {
 // a DAST finding its URL. Findings are written in the order given (Merge
 // output is sorted). Every result carries partialFingerprints with the
 // "sluice/v1" fingerprint and any fingerprint the reporting tool gave.
+//
+// A finding marked InlineIgnored is written like any other, with one
+// suppression of kind inSource (SARIF §3.27.23, §3.35), justified by its
+// "suppression_justification" property or else by
+// InlineIgnoreJustification; code scanning then shows it as suppressed.
+// Suppressions sluice does not honour itself (another tool's external
+// ones, kept as a "suppressed" property) are not written as SARIF
+// suppressions: such a result stays open, as it is to sluice's gate.
 func WriteSARIF(w io.Writer, fs []findings.Finding, health []scan.Health, tool ToolInfo) error {
 	if tool.Name == "" {
 		tool.Name = "sluice"
@@ -235,6 +257,10 @@ func resultOf(id string, i int, f *findings.Finding) result {
 	}
 	if loc, ok := locationOf(f); ok {
 		res.Locations = []location{loc}
+	}
+	if f.InlineIgnored {
+		res.Suppressions = []suppression{{Kind: "inSource",
+			Justification: firstNonEmpty(f.Properties[PropJustification], InlineIgnoreJustification)}}
 	}
 	return res
 }

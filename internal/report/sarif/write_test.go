@@ -21,8 +21,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixture is a representative scan: a finding of every category, one
-// reported by two tools, and a scanner that ran clean, one skipped, one
-// failed and one that could not read some inputs.
+// reported by two tools, two an inline marker turned off (one with a
+// justification of its own), and a scanner that ran clean, one skipped,
+// one failed and one that could not read some inputs.
 func fixture() ([]findings.Finding, []scan.Health) {
 	fs := findings.Merge([]findings.Finding{
 		{Scanner: "secrets", RuleID: "aws-access-key-id", Category: findings.Secrets, Severity: findings.Critical,
@@ -58,6 +59,12 @@ func fixture() ([]findings.Finding, []scan.Health) {
 		{Scanner: "eslint", RuleID: "security/detect-eval-with-expression", Category: findings.SAST, Severity: findings.Info,
 			Title: "eval with argument of type Identifier", Location: findings.Location{Path: "web/src/my file.js", StartLine: 3},
 			Properties: map[string]string{findings.PropToolFingerprint + "primaryLocationLineHash": "7a3c2e1f:1"}},
+		{Scanner: "gosec", RuleID: "G404", Category: findings.SAST, Severity: findings.Medium, RuleName: "WeakRandom",
+			Title: "Use of weak random number generator", CWE: []int{338}, Snippet: "n := rand.Intn(6) // sluice:ignore G404 dice",
+			Location: findings.Location{Path: "internal/game.go", StartLine: 12, EndLine: 12, StartCol: 7}, InlineIgnored: true},
+		{Scanner: "eslint", RuleID: "security/detect-object-injection", Category: findings.SAST, Severity: findings.Medium,
+			Title: "Generic Object Injection Sink", Location: findings.Location{Path: "web/src/pick.js", StartLine: 5},
+			InlineIgnored: true, Properties: map[string]string{PropJustification: "keys come from a fixed list"}},
 	})
 	health := []scan.Health{
 		{Scanner: "secrets", Status: scan.Ran, Files: 120, Findings: 1, Duration: 84 * time.Millisecond},

@@ -19,7 +19,10 @@ import (
 // it changes only when a member changes meaning or goes away.
 const SchemaVersion = 1
 
-// Document is the JSON document of a scan.
+// Document is the JSON document of a scan. Findings holds every finding,
+// those an inline marker turned off too, marked "inline_ignored"; the
+// summary counts these apart (Summary.Ignored), so its total and
+// severities count the open findings only.
 type Document struct {
 	Version  int                `json:"version"`
 	Findings []findings.Finding `json:"findings"`
@@ -27,8 +30,8 @@ type Document struct {
 	Summary  Summary            `json:"summary"`
 }
 
-// Summary counts findings by severity and category, and scanners by
-// status.
+// Summary counts the open findings by severity and category, the
+// inline-ignored ones apart, and scanners by status.
 type Summary struct {
 	findings.Summary
 	Scanners map[scan.Status]int `json:"scanners"`

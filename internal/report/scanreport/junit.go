@@ -65,8 +65,10 @@ type junitProblem struct {
 const NoFindingsCase = "no findings"
 
 // WriteJUnit writes the scan as JUnit XML: one test suite per scanner
-// (sorted by name), one failing test case per finding (type = severity),
-// a passing case for a scanner that ran and found nothing, a skipped case
+// (sorted by name), one failing test case per finding (type = severity)
+// and a skipped one per finding an inline marker turned off
+// (InlineIgnored), a passing case for a scanner that ran and found
+// nothing, a skipped case
 // for a skipped scanner, an error case for a failed one and one error case
 // per input it could not read. Characters XML cannot hold are replaced by
 // the encoder.
@@ -169,6 +171,9 @@ func buildSuite(name string, hs []scan.Health, fs []findings.Finding) junitSuite
 func healthProperties(h scan.Health) []junitProperty {
 	ps := []junitProperty{{"status", string(h.Status)}, {"files", strconv.Itoa(h.Files)},
 		{"findings", strconv.Itoa(h.Findings)}}
+	if h.Ignored > 0 {
+		ps = append(ps, junitProperty{"ignored", strconv.Itoa(h.Ignored)})
+	}
 	if h.Packages > 0 {
 		ps = append(ps, junitProperty{"packages", strconv.Itoa(h.Packages)})
 	}
@@ -181,7 +186,8 @@ func healthProperties(h scan.Health) []junitProperty {
 	return ps
 }
 
-// findingCase is the failing test case of one finding.
+// findingCase is the failing test case of one finding, or the skipped
+// one of an inline-ignored finding.
 func findingCase(scanner string, f findings.Finding) junitCase {
 	name := f.RuleID
 	if loc := f.Location.String(); loc != "" {
@@ -213,8 +219,14 @@ func findingCase(scanner string, f findings.Finding) junitCase {
 	}
 	line("Sources", strings.Join(src, ", "))
 	line("Fingerprint", f.Fingerprint)
-	return junitCase{Name: name, Classname: scanner + "." + f.RuleID,
-		Failure: &junitProblem{Message: f.Title, Type: f.Severity.String(), Text: b.String()}}
+	c := junitCase{Name: name, Classname: scanner + "." + f.RuleID}
+	if f.InlineIgnored {
+		line("Ignored", "inline (sluice:ignore), not counted")
+		c.Skipped = &junitProblem{Message: "ignored inline (sluice:ignore): " + f.Title, Text: b.String()}
+	} else {
+		c.Failure = &junitProblem{Message: f.Title, Type: f.Severity.String(), Text: b.String()}
+	}
+	return c
 }
 
 // seconds formats a duration as JUnit wants it: seconds with millisecond

@@ -20,8 +20,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixture is a scan with a finding per kind of location, a finding found
-// by two tools, an imported report without health, and scanners that ran
-// clean, were skipped, failed, or could not read an input.
+// by two tools, one an inline marker turned off, an imported report
+// without health, and scanners that ran clean, were skipped, failed, or
+// could not read an input.
 func fixture() ([]findings.Finding, []scan.Health) {
 	fs := findings.Merge([]findings.Finding{
 		{Scanner: "secrets", RuleID: "aws-access-key-id", Category: findings.Secrets, Severity: findings.Critical,
@@ -37,6 +38,9 @@ func fixture() ([]findings.Finding, []scan.Health) {
 		{Scanner: "gosec", RuleID: "G401", Category: findings.SAST, Severity: findings.Medium,
 			Title: "Use of weak cryptographic primitive", CWE: []int{328}, Snippet: "h := md5.New()",
 			Location: findings.Location{Path: "internal/hash.go", StartLine: 30}},
+		{Scanner: "gosec", RuleID: "G404", Category: findings.SAST, Severity: findings.High,
+			Title: "Use of weak random number generator", CWE: []int{338}, Snippet: "n := rand.Intn(6) // sluice:ignore G404 dice",
+			Location: findings.Location{Path: "internal/game.go", StartLine: 12}, InlineIgnored: true},
 		{Scanner: "terraform", RuleID: "SLUICE-TF-001", Category: findings.IaC, Severity: findings.High,
 			Title: "S3 bucket is publicly readable", CWE: []int{284},
 			Location: findings.Location{Path: "infra/main.tf", StartLine: 4, Resource: "aws_s3_bucket.logs"}},
@@ -53,7 +57,7 @@ func fixture() ([]findings.Finding, []scan.Health) {
 		{Scanner: "terraform", Status: scan.Ran, Files: 3, Findings: 1, Duration: 40 * time.Millisecond},
 		{Scanner: "semgrep", Status: scan.Failed, Reason: "semgrep exited with status 2: invalid config"},
 		{Scanner: "dockerfile", Status: scan.Ran, Files: 1, Duration: 450 * time.Microsecond},
-		{Scanner: "gosec", Status: scan.Ran, Files: 40, Findings: 1, Duration: 2 * time.Second},
+		{Scanner: "gosec", Status: scan.Ran, Files: 40, Findings: 2, Ignored: 1, Duration: 2 * time.Second},
 	}
 	return fs, health
 }
@@ -70,9 +74,21 @@ func TestWriteJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
+	// Every finding is in the document; the summary counts the one an
+	// inline marker turned off apart, and the finding says so.
 	if doc.Version != SchemaVersion || len(doc.Findings) != len(fs) || len(doc.Scanners) != len(health) ||
-		doc.Summary.Total != len(fs) || doc.Summary.Scanners[scan.Failed] != 1 || doc.Summary.BySeverity[findings.Critical] != 2 {
+		doc.Summary.Total != len(fs)-1 || doc.Summary.Ignored != 1 || doc.Summary.BySeverity[findings.High] != 1 ||
+		doc.Summary.Scanners[scan.Failed] != 1 || doc.Summary.BySeverity[findings.Critical] != 2 {
 		t.Errorf("decoded document: %+v", doc.Summary)
+	}
+	var marked []string
+	for _, f := range doc.Findings {
+		if f.InlineIgnored {
+			marked = append(marked, f.RuleID)
+		}
+	}
+	if len(marked) != 1 || marked[0] != "G404" || !strings.Contains(buf.String(), `"inline_ignored": true`) {
+		t.Errorf("inline-ignored findings in the document: %v", marked)
 	}
 	if doc.Scanners[0].Scanner != "deps" {
 		t.Errorf("scanners not sorted: %s first", doc.Scanners[0].Scanner)
@@ -120,7 +136,7 @@ func TestWriteJUnit(t *testing.T) {
 		"deps":       "error:input-error,failure:critical",
 		"dockerfile": "pass",
 		"gitleaks":   "",
-		"gosec":      "failure:medium",
+		"gosec":      "skipped,failure:medium",
 		"kubernetes": "skipped",
 		"secrets":    "failure:critical",
 		"semgrep":    "error:scanner-failed",
@@ -132,7 +148,7 @@ func TestWriteJUnit(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("suites (-want +got):\n%s", diff)
 	}
-	if doc.Tests != 9 || doc.Failures != 5 || doc.Errors != 2 || doc.Skipped != 1 {
+	if doc.Tests != 10 || doc.Failures != 5 || doc.Errors != 2 || doc.Skipped != 2 {
 		t.Errorf("totals: tests %d failures %d errors %d skipped %d", doc.Tests, doc.Failures, doc.Errors, doc.Skipped)
 	}
 }
@@ -152,6 +168,37 @@ func TestWriteTable(t *testing.T) {
 		if !color && strings.Contains(buf.String(), "\x1b") {
 			t.Error("plain table contains escape sequences")
 		}
+		// The inline-ignored finding is counted, not listed.
+		if strings.Contains(buf.String(), "G404") || !strings.Contains(buf.String(), "1 finding ignored inline (sluice:ignore); --show-ignored lists it") {
+			t.Errorf("inline-ignored finding listed or not counted:\n%s", buf.String())
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteTableOptions(&buf, fs, health, TableOptions{ShowIgnored: true}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.golden.ignored.txt", buf.Bytes())
+	head, ignored, ok := strings.Cut(buf.String(), "1 finding ignored inline (sluice:ignore), not counted:\n")
+	if !ok || strings.Contains(head, "G404") || !strings.Contains(ignored, "G404") || strings.Contains(ignored, "--show-ignored") {
+		t.Errorf("--show-ignored table does not list the ignored finding apart:\n%s", buf.String())
+	}
+}
+
+// A scan whose only findings are inline-ignored has no open finding.
+func TestWriteTableOnlyIgnored(t *testing.T) {
+	fs := []findings.Finding{
+		{Scanner: "secrets", RuleID: "generic-secret", Severity: findings.High, Title: "Generic secret",
+			Location: findings.Location{Path: "a.env", StartLine: 1}, InlineIgnored: true},
+		{Scanner: "secrets", RuleID: "github-pat", Severity: findings.High, Title: "GitHub token",
+			Location: findings.Location{Path: "b.env", StartLine: 2}, InlineIgnored: true},
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, fs, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	want := "No open findings.\n\n2 findings ignored inline (sluice:ignore); --show-ignored lists them\n\nno open findings; 2 ignored inline\n"
+	if buf.String() != want {
+		t.Errorf("table:\n%q\nwant\n%q", buf.String(), want)
 	}
 }
 

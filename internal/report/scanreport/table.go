@@ -41,28 +41,60 @@ var severityColor = map[findings.Severity]string{
 
 var statusColor = map[scan.Status]string{scan.Ran: green, scan.Skipped: yellow, scan.Failed: red}
 
-// WriteTable writes the scan for a person at a terminal: a table of
-// findings (severity, rule, location, title) in the order given, a table
-// of scanners (status and reason, files, findings, duration) sorted by
-// name, the input errors scanners met, and a summary line. With color,
-// severities and statuses are coloured with ANSI escapes. Control
-// characters in cells (from imported reports) are replaced, so a report
-// cannot drive the terminal.
+// TableOptions tunes WriteTableOptions.
+type TableOptions struct {
+	// Color colours severities and statuses with ANSI escapes.
+	Color bool
+	// ShowIgnored lists the findings an inline marker turned off
+	// (InlineIgnored) in a table of their own, after the open ones;
+	// without it, one line counts them and names the --show-ignored flag
+	// of sluice scan.
+	ShowIgnored bool
+}
+
+// WriteTable writes the scan as WriteTableOptions does, without listing
+// inline-ignored findings.
 func WriteTable(w io.Writer, fs []findings.Finding, health []scan.Health, color bool) error {
+	return WriteTableOptions(w, fs, health, TableOptions{Color: color})
+}
+
+// WriteTableOptions writes the scan for a person at a terminal: a table of
+// the open findings (severity, rule, location, title) in the order given;
+// the inline-ignored ones, counted in a line or, with opts.ShowIgnored,
+// listed in a table of their own under a heading that marks them; a table
+// of scanners (status and reason, files, findings, duration) sorted by
+// name; the input errors scanners met; and a summary line, which counts
+// inline-ignored findings apart. With opts.Color, severities and statuses
+// are coloured with ANSI escapes. Control characters in cells (from
+// imported reports) are replaced, so a report cannot drive the terminal.
+func WriteTableOptions(w io.Writer, fs []findings.Finding, health []scan.Health, opts TableOptions) error {
+	color := opts.Color
 	tw := &errWriter{w: w}
-	if len(fs) == 0 {
-		tw.line("No findings.")
-	} else {
-		t := table{header: []string{"SEVERITY", "RULE", "LOCATION", "TITLE"}}
+	open := findings.Open(fs)
+	var ignored []findings.Finding
+	if len(open) < len(fs) {
 		for _, f := range fs {
-			t.add([]cell{
-				{text: f.Severity.String(), color: severityColor[f.Severity]},
-				{text: cut(clean(f.RuleID), maxRule)},
-				{text: cut(clean(f.Location.String()), maxLocation)},
-				{text: cut(clean(f.Title), maxTitle)},
-			})
+			if f.InlineIgnored {
+				ignored = append(ignored, f)
+			}
 		}
-		t.write(tw, color)
+	}
+	switch {
+	case len(open) > 0:
+		findingsTable(open).write(tw, color)
+	case len(ignored) > 0:
+		tw.line("No open findings.")
+	default:
+		tw.line("No findings.")
+	}
+	if n := len(ignored); n > 0 {
+		tw.line("")
+		if opts.ShowIgnored {
+			tw.line(fmt.Sprintf("%d finding%s ignored inline (sluice:ignore), not counted:", n, plural(n)))
+			findingsTable(ignored).write(tw, color)
+		} else {
+			tw.line(fmt.Sprintf("%d finding%s ignored inline (sluice:ignore); --show-ignored lists %s", n, plural(n), pronoun(n)))
+		}
 	}
 	hs := sortedHealth(health)
 	if len(hs) > 0 {
@@ -73,7 +105,7 @@ func WriteTable(w io.Writer, fs []findings.Finding, health []scan.Health, color 
 				{text: clean(h.Scanner)},
 				{text: cut(clean(status(h)), maxReason), color: statusColor[h.Status]},
 				{text: files(h)},
-				{text: strconv.Itoa(h.Findings)},
+				{text: findingCount(h)},
 				{text: duration(h)},
 			})
 		}
@@ -83,6 +115,30 @@ func WriteTable(w io.Writer, fs []findings.Finding, health []scan.Health, color 
 	tw.line("")
 	tw.line(summaryLine(fs, health))
 	return tw.err
+}
+
+// findingsTable lays out findings, one row each, in the order given.
+func findingsTable(fs []findings.Finding) *table {
+	t := &table{header: []string{"SEVERITY", "RULE", "LOCATION", "TITLE"}}
+	for _, f := range fs {
+		t.add([]cell{
+			{text: f.Severity.String(), color: severityColor[f.Severity]},
+			{text: cut(clean(f.RuleID), maxRule)},
+			{text: cut(clean(f.Location.String()), maxLocation)},
+			{text: cut(clean(f.Title), maxTitle)},
+		})
+	}
+	return t
+}
+
+// findingCount is what a scanner reported: "3", or "3 (1 ignored)" when
+// inline markers turned some off.
+func findingCount(h scan.Health) string {
+	s := strconv.Itoa(h.Findings)
+	if h.Ignored > 0 {
+		s += fmt.Sprintf(" (%d ignored)", h.Ignored)
+	}
+	return s
 }
 
 // status is a scanner's status with its reason and what qualifies it.
@@ -148,8 +204,8 @@ func inputErrors(tw *errWriter, hs []scan.Health) {
 	}
 }
 
-// summaryLine is "3 findings: 1 critical, … · scanners: 4 ran, 1 skipped,
-// 1 failed".
+// summaryLine is "3 findings: 1 critical, …; 2 ignored inline ·
+// scanners: 4 ran, 1 skipped, 1 failed".
 func summaryLine(fs []findings.Finding, health []scan.Health) string {
 	s := Summarize(fs, health)
 	line := s.Summary.String()
@@ -165,6 +221,13 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // clean replaces control characters (escape sequences, newlines, tabs)

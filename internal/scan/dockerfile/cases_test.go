@@ -1,7 +1,6 @@
 package dockerfile
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -102,19 +101,24 @@ func TestRuleCases(t *testing.T) {
 			[]string{ruleAddLocal, ruleAddURL}, []string{"2 " + ruleAddLocal, "3 " + ruleAddURL}},
 		{"cmd forms", "FROM a:1\nCMD [\"a\"]\nENTRYPOINT [\"b\", \"c\"]\nCMD []\nCMD echo hi\n",
 			[]string{ruleShellFormCmd}, []string{"5 " + ruleShellFormCmd}},
-		{"global ignore", "# hadolint global ignore=DL3006\nFROM node\nFROM python\n", imageRules, nil},
-		{"bare sluice:ignore", "FROM a:1\n# sluice:ignore\nRUN sudo curl x | sh\n", runRules, nil},
+		{"global ignore", "# hadolint global ignore=DL3006\nFROM node\nFROM python\n", imageRules,
+			[]string{"2 " + ruleUntaggedImage + " ignored", "3 " + ruleUntaggedImage + " ignored"}},
+		{"bare sluice:ignore", "FROM a:1\n# sluice:ignore\nRUN sudo curl x | sh\n", runRules,
+			[]string{"3 " + ruleCurlPipeShell + " ignored", "3 " + rulePipefail + " ignored", "3 " + ruleSudo + " ignored"}},
 		{"ignore by sluice id, with a trailing comment", "FROM a:1\n# sluice:ignore dockerfile-sudo # reviewed\nRUN sudo cd /x\n", runRules,
-			[]string{"3 " + ruleCdInRun}},
-		{"ignore list with spaces", "FROM a:1\n# hadolint ignore=DL3004, DL3003\nRUN sudo cd /x\n", runRules, nil},
+			[]string{"3 " + ruleCdInRun, "3 " + ruleSudo + " ignored"}},
+		{"ignore list with spaces", "FROM a:1\n# hadolint ignore=DL3004, DL3003\nRUN sudo cd /x\n", runRules,
+			[]string{"3 " + ruleCdInRun + " ignored", "3 " + ruleSudo + " ignored"}},
 		{"ignore separated by a blank line does not apply", "FROM a:1\n# hadolint ignore=DL3004\n\nRUN sudo true\n", runRules,
 			[]string{"4 " + ruleSudo}},
-		{"ignore among other comments", "FROM a:1\n# hadolint ignore=DL3004\n# why: the base image needs it\nRUN sudo true\n", runRules, nil},
+		{"ignore among other comments", "FROM a:1\n# hadolint ignore=DL3004\n# why: the base image needs it\nRUN sudo true\n", runRules,
+			[]string{"4 " + ruleSudo + " ignored"}},
 		{"ignore does not reach the next instruction", "FROM a:1\n# hadolint ignore=DL3004\nRUN sudo true\nRUN sudo true\n", runRules,
-			[]string{"4 " + ruleSudo}},
+			[]string{"3 " + ruleSudo + " ignored", "4 " + ruleSudo}},
 		{"escape directive", "# escape=`\nFROM a:1\nRUN curl -s x `\n  | sh\n", runRules,
 			[]string{"3 " + ruleCurlPipeShell, "3 " + rulePipefail}},
-		{"ignore on the final FROM", "# hadolint ignore=DL3002\n# sluice:ignore dockerfile-missing-healthcheck\nFROM a:1" + digest + "\n", nil, nil},
+		{"ignore on the final FROM", "# hadolint ignore=DL3002\n# sluice:ignore dockerfile-missing-healthcheck\nFROM a:1" + digest + "\n",
+			[]string{ruleRootUser, ruleNoHealthcheck}, []string{"3 " + ruleNoHealthcheck + " ignored", "3 " + ruleRootUser + " ignored"}},
 		{"heredoc with a python shebang", "FROM a:1\nRUN <<EOF\n#!/usr/bin/env python3\nimport os | sh\nEOF\n", runRules, nil},
 		{"heredoc with a bash shebang", "FROM a:1\nRUN <<EOF\n#!/bin/bash\ncurl x | sh\nEOF\n", runRules,
 			[]string{"2 " + ruleCurlPipeShell, "2 " + rulePipefail}},
@@ -131,7 +135,7 @@ func TestRuleCases(t *testing.T) {
 			for _, f := range fs {
 				if len(tc.only) == 0 && f.RuleID != ruleNoHealthcheck && f.RuleID != ruleNoDigest && f.RuleID != ruleUntaggedImage ||
 					slices.Contains(tc.only, f.RuleID) {
-					gotRules = append(gotRules, fmt.Sprintf("%d %s", f.Location.StartLine, f.RuleID))
+					gotRules = append(gotRules, lineRule(f))
 				}
 			}
 			slices.Sort(gotRules)
@@ -189,6 +193,34 @@ func TestSnippet(t *testing.T) {
 	for _, f := range fs {
 		if !utf8.ValidString(f.Snippet) || len(f.Snippet) > 2010 {
 			t.Errorf("%s: snippet of %d bytes, valid UTF-8 %v", f.RuleID, len(f.Snippet), utf8.ValidString(f.Snippet))
+		}
+	}
+}
+
+// TestMarkerKeepsTheFinding checks that an ignore comment turns a finding
+// into the same finding marked InlineIgnored: same rule, severity and
+// fingerprint.
+func TestMarkerKeepsTheFinding(t *testing.T) {
+	sudo := func(file string) findings.Finding {
+		t.Helper()
+		fs, err := analyze("Dockerfile", []byte(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(fs, func(f findings.Finding) bool { return f.RuleID == ruleSudo })
+		if i < 0 {
+			t.Fatalf("no %s finding in\n%s", ruleSudo, file)
+		}
+		return fs[i]
+	}
+	plain := sudo("FROM a:1\nRUN sudo true\n")
+	for _, marker := range []string{"# sluice:ignore", "# sluice:ignore dockerfile-sudo", "# hadolint ignore=DL3004", "# hadolint global ignore=DL3004"} {
+		marked := sudo("FROM a:1\n" + marker + "\nRUN sudo true\n")
+		if plain.InlineIgnored || !marked.InlineIgnored {
+			t.Errorf("%s: InlineIgnored %v without it, %v with it", marker, plain.InlineIgnored, marked.InlineIgnored)
+		}
+		if findings.Fingerprint(&plain) != findings.Fingerprint(&marked) || plain.Severity != marked.Severity || plain.Snippet != marked.Snippet {
+			t.Errorf("%s: the marker changes the finding:\nplain  %+v\nmarked %+v", marker, plain, marked)
 		}
 	}
 }

@@ -14,14 +14,21 @@ import (
 )
 
 // expectations reads the "# expect: rule …" comments of a test Dockerfile:
-// each names the rules the next instruction line must trigger. The result
-// holds "line rule" strings, sorted.
+// each names the rules the next instruction line must trigger. An
+// "# ignored: rule …" comment names rules it must trigger with the
+// finding marked InlineIgnored. The result holds "line rule" strings
+// ("line rule ignored" for the marked ones), sorted.
 func expectations(t *testing.T, data []byte) []string {
 	t.Helper()
 	lines := splitLines(data)
 	var want []string
 	for i, l := range lines {
+		suffix := ""
 		rest, ok := strings.CutPrefix(strings.TrimSpace(l), "# expect:")
+		if !ok {
+			rest, ok = strings.CutPrefix(strings.TrimSpace(l), "# ignored:")
+			suffix = " ignored"
+		}
 		if !ok {
 			continue
 		}
@@ -33,21 +40,32 @@ func expectations(t *testing.T, data []byte) []string {
 			t.Fatalf("line %d: expect comment at the end of the file", i+1)
 		}
 		for _, id := range strings.Fields(rest) {
-			want = append(want, fmt.Sprintf("%d %s", target+1, id))
+			want = append(want, fmt.Sprintf("%d %s%s", target+1, id, suffix))
 		}
 	}
 	slices.Sort(want)
 	return want
 }
 
-// got returns the findings as sorted "line rule" strings.
+// got returns the findings as sorted "line rule" strings, with
+// " ignored" after those marked InlineIgnored.
 func got(fs []findings.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, fmt.Sprintf("%d %s", f.Location.StartLine, f.RuleID))
+		out = append(out, lineRule(f))
 	}
 	slices.Sort(out)
 	return out
+}
+
+// lineRule is "line rule", or "line rule ignored" for a finding marked
+// InlineIgnored.
+func lineRule(f findings.Finding) string {
+	s := fmt.Sprintf("%d %s", f.Location.StartLine, f.RuleID)
+	if f.InlineIgnored {
+		s += " ignored"
+	}
+	return s
 }
 
 func analyzeFile(t *testing.T, name string) ([]byte, []findings.Finding) {
@@ -127,7 +145,7 @@ func TestFindingFields(t *testing.T) {
 		t.Errorf("latest tag finding: %+v", latest)
 	}
 	apt := byRule[ruleAptUnpinned]
-	if apt.Location.StartLine != 54 || apt.Location.EndLine != 57 || !strings.Contains(apt.Message, "curl, ca-certificates") {
+	if apt.Location.StartLine != 56 || apt.Location.EndLine != 59 || !strings.Contains(apt.Message, "curl, ca-certificates") {
 		t.Errorf("multi-line RUN finding: %+v", apt)
 	}
 	root := byRule[ruleRootUser]

@@ -10,6 +10,8 @@
 // "# sluice:ignore DL3007 dockerfile-sudo" with hadolint codes or sluice
 // rule ids, or a bare "# sluice:ignore" for every rule. A
 // "# hadolint global ignore=…" line anywhere applies to the whole file.
+// A finding turned off this way is still reported, marked InlineIgnored,
+// so reports show it and the gate's policy decides whether it counts.
 package dockerfile
 
 import (

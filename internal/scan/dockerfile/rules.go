@@ -158,10 +158,12 @@ func (s ignoreSet) suppressed(r *rule) bool {
 	return s["*"] || s[strings.ToUpper(r.id)] || (r.hadolint != "" && s[r.hadolint])
 }
 
-// finding builds the finding of rule id for in in the file at path.
+// finding builds the finding of rule id for in in the file at path; ok is
+// false for an unknown rule. A finding an ignore comment turns off is
+// still built, marked InlineIgnored.
 func (df *dockerfile) finding(path string, in *instruction, id, message string) (findings.Finding, bool) {
 	r := rulesByID[id]
-	if r == nil || in.ignore.suppressed(r) || df.globalIgnore.suppressed(r) {
+	if r == nil {
 		return findings.Finding{}, false
 	}
 	f := findings.Finding{
@@ -177,6 +179,8 @@ func (df *dockerfile) finding(path string, in *instruction, id, message string) 
 		Snippet:  df.snippet(in),
 		Fix:      r.fix,
 		Sources:  []findings.Source{{Scanner: scannerName, RuleID: r.id}},
+		// A comment can turn a rule off; the finding stays visible.
+		InlineIgnored: in.ignore.suppressed(r) || df.globalIgnore.suppressed(r),
 	}
 	if r.hadolint != "" {
 		f.References = append(f.References, hadolintWiki+r.hadolint)

@@ -126,7 +126,7 @@ func TestESLintReal(t *testing.T) {
 		"corpus/insecure.js:26 security/detect-non-literal-require",
 		"corpus/insecure.js:30 security/detect-possible-timing-attacks",
 		"corpus/insecure.js:36 security/detect-unsafe-regex",
-		// Suppressed inline: reported, marked suppressed (below).
+		// Suppressed inline: reported, marked InlineIgnored (below).
 		"corpus/suppressed.js:5 security/detect-object-injection",
 	}
 	slices.Sort(want)
@@ -143,9 +143,8 @@ func TestESLintReal(t *testing.T) {
 		if f.Severity != findings.Medium {
 			t.Errorf("%s: severity %s, want medium (ESLint warning)", f.RuleID, f.Severity)
 		}
-		suppressed := f.Properties["suppressed"] != ""
-		if suppressed != (f.Location.Path == "corpus/suppressed.js") {
-			t.Errorf("%s:%d: suppressed = %v", f.Location.Path, f.Location.StartLine, suppressed)
+		if f.InlineIgnored != (f.Location.Path == "corpus/suppressed.js") {
+			t.Errorf("%s:%d: InlineIgnored = %v", f.Location.Path, f.Location.StartLine, f.InlineIgnored)
 		}
 	}
 }

@@ -53,8 +53,9 @@ const semgrepLoginText = "requires login"
 // HIGH, MEDIUM, LOW as named). CWE and OWASP come from metadata.cwe and
 // metadata.owasp; references from metadata.references and source. Rules
 // whose id has a "secrets" segment are secrets: the matched text is hashed
-// and not kept. Results marked is_ignored (nosemgrep) are kept with a
-// "suppressed" property.
+// and not kept. Results marked is_ignored (a nosemgrep comment in the
+// source) are kept, marked InlineIgnored, as an inSource suppression in
+// Semgrep's SARIF is.
 func importSemgrep(data []byte, res *result) error {
 	var rep semgrepReport
 	if err := decode(data, &rep); err != nil {
@@ -120,9 +121,7 @@ func importSemgrep(data []byte, res *result) error {
 		} else {
 			f.Snippet = clip(strings.TrimRight(lines, "\n"), maxText)
 		}
-		if s.Extra.IsIgnored {
-			props["suppressed"] = "inSource"
-		}
+		f.InlineIgnored = s.Extra.IsIgnored
 		if len(props) > 0 {
 			f.Properties = props
 		}

@@ -34,13 +34,20 @@ type tfsecResult struct {
 	} `json:"location"`
 }
 
-// tfsecFailed is tfsec's status of a failed check (1 passed, 2 ignored).
-const tfsecFailed = 0
+// tfsec's statuses of a result: failed, passed, and ignored by an inline
+// tfsec:ignore comment.
+const (
+	tfsecFailed  = 0
+	tfsecIgnored = 2
+)
 
-// importTfsec reads tfsec's JSON report. Only failed results (status 0 or
-// none) are findings. Severity is tfsec's (CRITICAL … LOW as named). The
-// rule id is tfsec's AVD id; its long id ("aws-s3-block-public-acls") is
-// the rule name.
+// importTfsec reads tfsec's JSON report. Failed results (status 0 or
+// none) are findings; ignored ones (status 2, turned off by a
+// tfsec:ignore comment and listed with --include-ignored) are findings
+// marked InlineIgnored, as sluice's own Terraform scanner marks what
+// such a comment turns off; passed ones are not. Severity is tfsec's
+// (CRITICAL … LOW as named). The rule id is tfsec's AVD id; its long id
+// ("aws-s3-block-public-acls") is the rule name.
 func importTfsec(data []byte, res *result) error {
 	var rep tfsecReport
 	if err := decode(data, &rep); err != nil {
@@ -57,18 +64,20 @@ func importTfsec(data []byte, res *result) error {
 		if id == "" {
 			return errors.New("no rule_id or long_id")
 		}
-		if t.Status != nil && t.Status.Int() != tfsecFailed {
+		ignored := t.Status != nil && t.Status.Int() == tfsecIgnored
+		if t.Status != nil && t.Status.Int() != tfsecFailed && !ignored {
 			return nil
 		}
 		f := findings.Finding{
-			RuleID:     id,
-			RuleName:   t.LongID,
-			Category:   findings.IaC,
-			Title:      firstOf(t.RuleDescription, t.Description, id),
-			Message:    firstOf(t.Description, t.Impact),
-			Fix:        t.Resolution,
-			References: uniq(t.Links...),
-			Properties: map[string]string{},
+			InlineIgnored: ignored,
+			RuleID:        id,
+			RuleName:      t.LongID,
+			Category:      findings.IaC,
+			Title:         firstOf(t.RuleDescription, t.Description, id),
+			Message:       firstOf(t.Description, t.Impact),
+			Fix:           t.Resolution,
+			References:    uniq(t.Links...),
+			Properties:    map[string]string{},
 		}
 		if f.Message == f.Title {
 			f.Message = ""

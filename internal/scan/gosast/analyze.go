@@ -166,9 +166,7 @@ func (r *run) check(p *packages.Package) {
 		if !ok || !r.allowed[rel] {
 			continue
 		}
-		if f, ok := convert(is, rel, p.Fset, syntax[is.File]); ok {
-			found = append(found, f)
-		}
+		found = append(found, convert(is, rel, p.Fset, syntax[is.File]))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -17,8 +17,8 @@ import (
 
 const goMod = "module example.com/m\n\ngo 1.26\n"
 
-// TestMarkers checks gosec's #nosec and sluice's inline marker, scoped and
-// not.
+// TestMarkers checks gosec's #nosec (which drops a finding) and sluice's
+// inline marker, scoped and not (which keeps it, marked).
 func TestMarkers(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"go.mod": goMod,
@@ -36,10 +36,35 @@ func G(p string) { os.Remove(p) } // #nosec G304
 func H(p string) { os.Remove(p) } // sluice:ignored is not the marker
 `,
 	})
-	_, fs := scanDir(t, root, Options{})
-	want := []string{"m.go:10 G104", "m.go:11 G104", "m.go:12 G104", "m.go:6 G104"}
-	if diff := cmp.Diff(want, got(fs)); diff != "" {
-		t.Errorf("findings (-want +got):\n%s", diff)
+	h, fs := scanDir(t, root, Options{})
+	var open, ignored []findings.Finding
+	for _, f := range fs {
+		if f.InlineIgnored {
+			ignored = append(ignored, f)
+		} else {
+			open = append(open, f)
+		}
+	}
+	if diff := cmp.Diff([]string{"m.go:10 G104", "m.go:11 G104", "m.go:12 G104", "m.go:6 G104"}, got(open)); diff != "" {
+		t.Errorf("open findings (-want +got):\n%s", diff)
+	}
+	// The marked lines are still reported (C and G, under #nosec, are not).
+	if diff := cmp.Diff([]string{"m.go:5 G104", "m.go:8 G104", "m.go:9 G104"}, got(ignored)); diff != "" {
+		t.Errorf("inline-ignored findings (-want +got):\n%s", diff)
+	}
+	if h.Findings != len(fs) {
+		t.Errorf("health counts %d findings, reported %d", h.Findings, len(fs))
+	}
+	// A marked finding is the finding it would be without the mark.
+	for _, f := range ignored {
+		unmarked := f
+		unmarked.InlineIgnored = false
+		if f.Fingerprint != "" || findings.Fingerprint(&f) != findings.Fingerprint(&unmarked) {
+			t.Errorf("%s:%d: the mark changes the fingerprint", f.Location.Path, f.Location.StartLine)
+		}
+		if f.Severity != findings.Low || f.Title == "" || f.Snippet == "" || len(f.Sources) != 1 {
+			t.Errorf("marked finding lost its facts: %+v", f)
+		}
 	}
 }
 

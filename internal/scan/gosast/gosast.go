@@ -10,9 +10,11 @@
 // error and the others are still checked. Test files are left out unless
 // Options.Tests is set.
 //
-// A finding is suppressed by gosec's own "#nosec" or "//gosec:disable"
-// comments, or by sluice's inline marker ("// sluice:ignore",
-// "// sluice:ignore G104", "// sluice:ignore gosec") on a flagged line.
+// gosec's own "#nosec" and "//gosec:disable" comments suppress a finding
+// inside gosec, which drops it. sluice's inline marker ("// sluice:ignore",
+// "// sluice:ignore G104", "// sluice:ignore gosec") on a flagged line
+// keeps the finding, marked InlineIgnored, so reports still show it and
+// the gate's policy decides whether the marker counts.
 //
 // Severity combines gosec's severity and confidence:
 //

@@ -19,17 +19,20 @@ const (
 	maxSnippetBytes = 1000
 )
 
-// convert turns a gosec issue in file rel into a finding; ok is false when
-// a sluice:ignore marker on a flagged line suppresses it. file is the
+// convert turns a gosec issue in file rel into a finding. A sluice:ignore
+// marker on a flagged line does not drop the finding: it comes back with
+// InlineIgnored set, and the marking changes nothing else. file is the
 // parsed file the issue is in (nil if unknown), used to find where the
 // flagged code ends.
-func convert(is *issue.Issue, rel string, fset *token.FileSet, file *ast.File) (findings.Finding, bool) {
+func convert(is *issue.Issue, rel string, fset *token.FileSet, file *ast.File) findings.Finding {
 	start, end := lineRange(is.Line)
 	col, _ := strconv.Atoi(is.Col)
 	lines := codeLines(is.Code, start, end)
+	ignored := false
 	for _, l := range lines {
 		if scan.InlineIgnored([]byte(l), scannerName, is.RuleID) {
-			return findings.Finding{}, false
+			ignored = true
+			break
 		}
 	}
 	title := ruleTitle(is.RuleID)
@@ -44,10 +47,11 @@ func convert(is *issue.Issue, rel string, fset *token.FileSet, file *ast.File) (
 		Location: findings.Location{
 			Path: rel, StartLine: start, EndLine: end, StartCol: col,
 		},
-		Snippet:    snippet(lines),
-		Fix:        Fix(is.RuleID),
-		References: References(is.RuleID),
-		Sources:    []findings.Source{{Scanner: scannerName, RuleID: is.RuleID}},
+		Snippet:       snippet(lines),
+		Fix:           Fix(is.RuleID),
+		References:    References(is.RuleID),
+		Sources:       []findings.Source{{Scanner: scannerName, RuleID: is.RuleID}},
+		InlineIgnored: ignored,
 		Properties: map[string]string{
 			"gosec_severity":   is.Severity.String(),
 			"gosec_confidence": is.Confidence.String(),
@@ -62,7 +66,7 @@ func convert(is *issue.Issue, rel string, fset *token.FileSet, file *ast.File) (
 	if col > 0 {
 		f.Location.EndCol = endColumn(fset, file, start, col, end, lines)
 	}
-	return f, true
+	return f
 }
 
 // Severity maps gosec's severity and confidence to sluice's scale: HIGH

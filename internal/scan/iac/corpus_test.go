@@ -23,6 +23,19 @@ import (
 // comment must trigger. It returns "path:line rule" entries, sorted.
 func expectations(t *testing.T, dir string) []string {
 	t.Helper()
+	return annotated(t, dir, "# expect:")
+}
+
+// ignoredExpectations reads the "# ignored: rule …" comments the same way:
+// the findings an inline marker or annotation marks InlineIgnored.
+func ignoredExpectations(t *testing.T, dir string) []string {
+	t.Helper()
+	return annotated(t, dir, "# ignored:")
+}
+
+// annotated reads the comments starting with prefix; see expectations.
+func annotated(t *testing.T, dir, prefix string) []string {
+	t.Helper()
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -37,7 +50,7 @@ func expectations(t *testing.T, dir string) []string {
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		for n := 1; sc.Scan(); n++ {
 			line := strings.TrimSpace(sc.Text())
-			if rest, ok := strings.CutPrefix(line, "# expect:"); ok {
+			if rest, ok := strings.CutPrefix(line, prefix); ok {
 				pending = append(pending, strings.Fields(rest)...)
 				continue
 			}
@@ -90,8 +103,10 @@ func located(fs []findings.Finding) []string {
 }
 
 // TestCorpus scans the insecure corpora, where every check is planted
-// and every finding must be at its expected line, and the clean twins,
-// where nothing may be found.
+// and every finding must be at its expected line, the clean twins, where
+// nothing may be found, and the suppressed corpora, where markers and
+// annotations turn findings off: those are still reported, marked
+// InlineIgnored, at their expected lines.
 func TestCorpus(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -111,12 +126,22 @@ func TestCorpus(t *testing.T) {
 			if len(h.Errors) > 0 || h.Status != scan.Ran || h.Files == 0 || h.Findings != len(fs) {
 				t.Errorf("health %+v", h)
 			}
-			want := expectations(t, tc.dir)
-			if diff := cmp.Diff(want, located(fs)); diff != "" {
-				t.Errorf("findings (-want +got):\n%s", diff)
-				for _, f := range fs {
+			var open, ignored []findings.Finding
+			for _, f := range fs {
+				if f.InlineIgnored {
+					ignored = append(ignored, f)
+				} else {
+					open = append(open, f)
+				}
+			}
+			if diff := cmp.Diff(expectations(t, tc.dir), located(open)); diff != "" {
+				t.Errorf("open findings (-want +got):\n%s", diff)
+				for _, f := range open {
 					t.Logf("%s:%d %s %s", f.Location.Path, f.Location.StartLine, f.RuleID, f.Message)
 				}
+			}
+			if diff := cmp.Diff(ignoredExpectations(t, tc.dir), located(ignored)); diff != "" {
+				t.Errorf("inline-ignored findings (-want +got):\n%s", diff)
 			}
 		})
 	}

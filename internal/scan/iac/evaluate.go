@@ -10,8 +10,9 @@ import (
 	"github.com/sluice-ci/sluice/internal/findings"
 )
 
-// evaluate runs every check whose selector matches d and returns the
-// findings that no inline marker or annotation turns off. A check that
+// evaluate runs every check whose selector matches d and returns its
+// findings; those an inline marker or annotation turns off (see
+// suppressed) are kept, marked InlineIgnored. A check that
 // fails on d (a runtime error in a user policy) is one of errs; the
 // other checks still run.
 //
@@ -31,11 +32,13 @@ func (ps *policySet) evaluate(ctx context.Context, scanner string, d *document, 
 		for _, v := range results[c] {
 			sp := d.locate(v.path)
 			key := v.msg + "\x00" + pathKey(v.path)
-			if seen[key] || suppressed(scanner, &c.rule, d, sp.start) {
+			if seen[key] {
 				continue
 			}
 			seen[key] = true
-			out = append(out, newFinding(scanner, &c.rule, d, sp, v))
+			f := newFinding(scanner, &c.rule, d, sp, v)
+			f.InlineIgnored = suppressed(scanner, &c.rule, d, sp.start)
+			out = append(out, f)
 		}
 	}
 	return out, errs

@@ -15,7 +15,9 @@
 // <rule-id>" (or a Checkov/AVD id), "#checkov:skip=CKV_…" and
 // "#tfsec:ignore:…" on or right above the line or the block; Kubernetes
 // objects also honour kube-linter's ignore-check.kube-linter.io/<check>
-// annotations.
+// annotations. A finding turned off this way is still reported, marked
+// InlineIgnored, so reports show it and the gate's policy decides whether
+// the marker counts.
 package iac
 
 import (

@@ -7,7 +7,9 @@ import (
 	"github.com/sluice-ci/sluice/internal/scan"
 )
 
-// suppressed says whether a finding of r at line in d is turned off:
+// suppressed says whether a finding of r at line in d is turned off by
+// the source itself; such a finding is still reported, marked
+// InlineIgnored, and the gate's policy decides whether it counts:
 //
 //   - by an annotation of the document (Kubernetes; see annotationSkips);
 //   - by a marker on the finding's line, or in the comment lines right

@@ -197,3 +197,51 @@ func TestFindingFields(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkerKeepsTheFinding checks that a marker turns a finding into the
+// same finding marked InlineIgnored: same rule, place and fingerprint.
+func TestMarkerKeepsTheFinding(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		scanner        scan.Scanner
+		file           string
+		plain, marked  string
+		wantRule       string
+		wantMarkedLine int
+	}{
+		{"terraform marker above the block", NewTerraform(Options{}), "main.tf",
+			openBucket, "# sluice:ignore tf-aws-s3-public-acl\n" + openBucket, "tf-aws-s3-public-acl", 3},
+		{"terraform marker on the line", NewTerraform(Options{}), "main.tf",
+			openBucket, strings.Replace(openBucket, "\"public-read\"", "\"public-read\" # sluice:ignore", 1), "tf-aws-s3-public-acl", 2},
+		{"kubernetes annotation", NewKubernetes(Options{}), "pod.yaml",
+			privilegedPod, strings.Replace(privilegedPod, "{name: p}", "{name: p, annotations: {sluice.dev/ignore: k8s-privileged-container}}", 1),
+			"k8s-privileged-container", 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pick := func(content string) findings.Finding {
+				t.Helper()
+				fs, _ := runScanner(t, tc.scanner, writeTree(t, map[string]string{tc.file: content}))
+				for _, f := range fs {
+					if f.RuleID == tc.wantRule {
+						return f
+					}
+				}
+				t.Fatalf("no %s finding in\n%s", tc.wantRule, content)
+				return findings.Finding{}
+			}
+			p, m := pick(tc.plain), pick(tc.marked)
+			if p.InlineIgnored || !m.InlineIgnored {
+				t.Errorf("InlineIgnored %v without the marker, %v with it", p.InlineIgnored, m.InlineIgnored)
+			}
+			if m.Location.StartLine != tc.wantMarkedLine {
+				t.Errorf("marked finding at line %d, want %d", m.Location.StartLine, tc.wantMarkedLine)
+			}
+			if findings.Fingerprint(&p) != findings.Fingerprint(&m) {
+				t.Errorf("the marker changes the fingerprint:\nplain  %+v\nmarked %+v", p, m)
+			}
+			if p.Severity != m.Severity || p.Title != m.Title || p.Location.Resource != m.Location.Resource {
+				t.Errorf("the marker changes the finding:\nplain  %+v\nmarked %+v", p, m)
+			}
+		})
+	}
+}

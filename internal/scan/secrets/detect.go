@@ -36,6 +36,9 @@ type candidate struct {
 	start, end int
 	severity   findings.Severity
 	props      map[string]string
+	// ignored is set when an inline marker on the secret's line covers
+	// the rule: the secret is reported, marked InlineIgnored.
+	ignored bool
 }
 
 // file is the content under scan and what rules need to know about it.
@@ -173,7 +176,8 @@ func (d *detector) match(f *file, r *rule, sp span, cands []candidate) []candida
 }
 
 // accept applies the checks every rule shares: placeholders, entropy,
-// checksums, the allowlist and the inline ignore marker.
+// checksums and the allowlist. An inline ignore marker does not reject a
+// candidate; it marks it ignored.
 func (d *detector) accept(f *file, c *candidate) bool {
 	r := c.rule
 	secret := f.content[c.start:c.end]
@@ -211,7 +215,8 @@ func (d *detector) accept(f *file, c *candidate) bool {
 	if i := bytes.IndexByte(f.content[c.start:], '\n'); i >= 0 {
 		lineEnd = c.start + i
 	}
-	return !scan.InlineIgnored(f.content[lineStart:lineEnd], scannerName, r.id)
+	c.ignored = scan.InlineIgnored(f.content[lineStart:lineEnd], scannerName, r.id)
+	return true
 }
 
 func (c *candidate) setProp(k, v string) {
@@ -222,12 +227,30 @@ func (c *candidate) setProp(k, v string) {
 }
 
 // resolveOverlaps keeps one candidate per stretch of text: the one of the
-// highest priority, then the longest, then the first. The result is
-// ordered by position.
+// highest priority, then the longest, then the first. Candidates that no
+// marker covers are resolved first, among themselves, and ignored ones
+// only fill the stretches left free: a marker scoped to one rule never
+// hides what another rule finds in the same text, just as when marked
+// candidates were dropped. The result is ordered by position.
 func resolveOverlaps(cands []candidate) []candidate {
 	if len(cands) < 2 {
 		return cands
 	}
+	var open, ignored []candidate
+	for _, c := range cands {
+		if c.ignored {
+			ignored = append(ignored, c)
+		} else {
+			open = append(open, c)
+		}
+	}
+	return keepBest(ignored, keepBest(open, nil))
+}
+
+// keepBest adds to kept (ordered by start, spans not overlapping) the
+// candidates that do not overlap anything kept, best first, and returns
+// it still ordered and without overlaps.
+func keepBest(cands, kept []candidate) []candidate {
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
 		if a.rule.priority != b.rule.priority {
@@ -238,8 +261,6 @@ func resolveOverlaps(cands []candidate) []candidate {
 		}
 		return a.start < b.start
 	})
-	// kept is ordered by start; kept spans never overlap.
-	var kept []candidate
 	for _, c := range cands {
 		i := sort.Search(len(kept), func(i int) bool { return kept[i].end > c.start })
 		if i < len(kept) && kept[i].start < c.end {

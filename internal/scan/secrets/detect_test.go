@@ -11,15 +11,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/scan"
 )
 
-// ids returns "rule@line:col" for each finding.
+// ids returns "rule@line:col" for each finding, with " ignored" after
+// those an inline marker covers.
 func ids(fs []findings.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, fmt.Sprintf("%s@%d:%d", f.RuleID, f.Location.StartLine, f.Location.StartCol))
+		id := fmt.Sprintf("%s@%d:%d", f.RuleID, f.Location.StartLine, f.Location.StartCol)
+		if f.InlineIgnored {
+			id += " ignored"
+		}
+		out = append(out, id)
 	}
 	return out
 }
@@ -42,14 +50,26 @@ func TestDetectCases(t *testing.T) {
 		want    []string
 	}{
 		{"plain", "a.go", "x := \"" + gh + "\"\n", Options{}, []string{"github-pat@1:7"}},
-		{"inline marker", "a.go", "x := \"" + gh + "\" // sluice:ignore\n", Options{}, nil},
-		{"marker for secrets", "a.go", "x := \"" + gh + "\" // sluice:ignore secrets\n", Options{}, nil},
-		{"marker for the rule", "a.go", "x := \"" + gh + "\" // sluice:ignore github-pat\n", Options{}, nil},
-		{"marker with a comment", "a.go", "x := \"" + gh + "\" // sluice:ignore test fixture\n", Options{}, nil},
+		{"inline marker", "a.go", "x := \"" + gh + "\" // sluice:ignore\n", Options{}, []string{"github-pat@1:7 ignored"}},
+		{"marker for secrets", "a.go", "x := \"" + gh + "\" // sluice:ignore secrets\n", Options{}, []string{"github-pat@1:7 ignored"}},
+		{"marker for the rule", "a.go", "x := \"" + gh + "\" // sluice:ignore github-pat\n", Options{}, []string{"github-pat@1:7 ignored"}},
+		{"marker with a comment", "a.go", "x := \"" + gh + "\" // sluice:ignore test fixture\n", Options{}, []string{"github-pat@1:7 ignored"}},
 		{"marker for another scanner", "a.go", "x := \"" + gh + "\" // sluice:ignore dockerfile\n", Options{}, []string{"github-pat@1:7"}},
 		{"marker for another rule", "a.go", "x := \"" + gh + "\" // sluice:ignore aws-access-key-id\n", Options{}, []string{"github-pat@1:7"}},
 		{"not the marker", "a.go", "x := \"" + gh + "\" // sluice:ignored\n", Options{}, []string{"github-pat@1:7"}},
-		{"gitleaks marker", "a.go", "x := \"" + gh + "\" // gitleaks:allow\n", Options{}, nil},
+		{"gitleaks marker", "a.go", "x := \"" + gh + "\" // gitleaks:allow\n", Options{}, []string{"github-pat@1:7 ignored"}},
+		{"marker covers every secret on its line", "a.env", "A=" + aws + " B=" + gh + " # sluice:ignore\n", Options{},
+			[]string{"aws-access-key-id@1:3 ignored", "github-pat@1:26 ignored"}},
+		{"marker for one rule of two on a line", "a.env", "A=" + aws + " B=" + gh + " # sluice:ignore github-pat\n", Options{},
+			[]string{"aws-access-key-id@1:3", "github-pat@1:26 ignored"}},
+		// A marker scoped to the token's rule leaves the generic rule,
+		// which matches the same value, to report it unmarked.
+		{"marker for the rule that wins an overlap", "a.go", `token := "` + gh + `" // sluice:ignore github-pat` + "\n", Options{},
+			[]string{"generic-secret@1:11"}},
+		{"marker for both overlapping rules", "a.go", `token := "` + gh + `" // sluice:ignore github-pat,generic-secret` + "\n", Options{},
+			[]string{"github-pat@1:11 ignored"}},
+		{"allow value beats the marker", "a.go", "x := \"" + gh + "\" // sluice:ignore\n",
+			Options{AllowValues: []*regexp.Regexp{regexp.MustCompile("^gh" + "p_")}}, nil},
 		{"marker on another line", "a.go", "// sluice:ignore\nx := \"" + gh + "\"\n", Options{}, []string{"github-pat@2:7"}},
 		{"allow value", "a.go", "x := \"" + gh + "\"\n", Options{AllowValues: []*regexp.Regexp{regexp.MustCompile("^gh" + "p_")}}, nil},
 		{"disabled rule", "a.go", "x := \"" + gh + "\"\n", Options{Disable: []string{"github-pat"}}, nil},
@@ -106,6 +126,35 @@ func TestDetectCases(t *testing.T) {
 	got := s.scanContent("a.go", []byte("x := \""+ghBad+"\"\n"))
 	if len(got) != 1 || got[0].Properties["checksum"] != "mismatch" || got[0].Severity != findings.Medium {
 		t.Errorf("bad checksum: %+v", got)
+	}
+}
+
+// A marked secret is the finding it would be without the marker, with
+// InlineIgnored set: same rule, place, severity, properties and
+// fingerprint, and redacted the same way.
+func TestMarkerKeepsTheFinding(t *testing.T) {
+	fk := newFaker("marker")
+	gh := fk.value("github-pat", "")
+	s := New(Options{}).(*scanner)
+	plain := s.scanContent("a.go", []byte("x := \""+gh+"\"\n"))
+	for _, marker := range []string{"sluice:ignore", "gitleaks:allow", "sluice:ignore secrets"} {
+		marked := s.scanContent("a.go", []byte("x := \""+gh+"\" // "+marker+"\n"))
+		if len(plain) != 1 || len(marked) != 1 {
+			t.Fatalf("%s: got %v and %v, want one finding each", marker, ids(plain), ids(marked))
+		}
+		p, m := plain[0], marked[0]
+		if p.InlineIgnored || !m.InlineIgnored {
+			t.Errorf("%s: InlineIgnored %v without the marker, %v with it", marker, p.InlineIgnored, m.InlineIgnored)
+		}
+		if findings.Fingerprint(&p) != findings.Fingerprint(&m) {
+			t.Errorf("%s: the marker changes the fingerprint", marker)
+		}
+		if diff := cmp.Diff(p, m, cmpopts.IgnoreFields(findings.Finding{}, "InlineIgnored", "Snippet")); diff != "" {
+			t.Errorf("%s: the marker changes the finding (-plain +marked):\n%s", marker, diff)
+		}
+		if strings.Contains(m.Snippet, gh) || !strings.Contains(m.Snippet, marker) {
+			t.Errorf("%s: snippet %q", marker, m.Snippet)
+		}
 	}
 }
 

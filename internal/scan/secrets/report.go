@@ -101,10 +101,11 @@ func toFindings(f *file, cands []candidate) []findings.Finding {
 				StartLine: startLine, StartCol: startCol,
 				EndLine: endLine, EndCol: endCol,
 			},
-			Snippet:    scrub(snippet(f.content, cands, shown, i), secrets, shown, shown[i]),
-			Fix:        r.fix,
-			Sources:    []findings.Source{{Scanner: scannerName, RuleID: r.id}},
-			Properties: props,
+			Snippet:       scrub(snippet(f.content, cands, shown, i), secrets, shown, shown[i]),
+			Fix:           r.fix,
+			Sources:       []findings.Source{{Scanner: scannerName, RuleID: r.id}},
+			InlineIgnored: c.ignored,
+			Properties:    props,
 		})
 	}
 	return out

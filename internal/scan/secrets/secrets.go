@@ -15,10 +15,12 @@
 // the column just after the secret, like SARIF's endColumn. A private key
 // spans its BEGIN to END lines.
 //
+// A secret on a line with `sluice:ignore` (optionally narrowed:
+// `sluice:ignore secrets`, `sluice:ignore generic-secret`) or
+// `gitleaks:allow` is still reported, marked InlineIgnored, so reports
+// show it and the gate's policy decides whether the marker counts.
+//
 // What is not reported:
-//   - a finding on a line with `sluice:ignore` (optionally narrowed:
-//     `sluice:ignore secrets`, `sluice:ignore generic-secret`) or
-//     `gitleaks:allow`;
 //   - files matching Options.AllowPaths (gitignore-style patterns), and
 //     secrets matching one of Options.AllowValues;
 //   - placeholders: templates and variables (${X}, {{ .x }}, $(cmd),
