@@ -43,10 +43,12 @@ func GoodbooksFS() (fs.FS, error) {
 // buildOutput reports whether name (slash-separated, relative to the project)
 // was written by a pipeline run rather than being part of the project.
 func buildOutput(name string) bool {
-	first, _, _ := strings.Cut(name, "/")
+	first, rest, _ := strings.Cut(name, "/")
 	switch first {
-	case "dist", ".sluice":
+	case "dist":
 		return true
+	case ".sluice": // the data folder, but for the team's suppressions
+		return name != ".sluice" && rest != "ignore.yaml"
 	}
 	ext := path.Ext(name)
 	return !strings.Contains(name, "/") && (ext == ".out" || ext == ".log")

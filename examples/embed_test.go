@@ -19,6 +19,8 @@ func TestBuildOutput(t *testing.T) {
 		{"cover.out", true},
 		{"server.log", true},
 		{".sluice/state", true},
+		{".sluice/ignore.yaml", false},
+		{".sluice/sluice.db", true},
 		{".", false},
 		{"sluice.yaml", false},
 		{"cmd/goodbooks/main.go", false},

@@ -29,6 +29,10 @@ var rules = []struct {
 	{"diag", []string{"internal/"}, "diag is a leaf"},
 	{"gate", []string{"internal/engine", "internal/executor", "internal/store", "internal/cli", "internal/ui"},
 		"a gate decision is a pure function of its evidence; loading and storing it is the caller's job"},
+	{"gatekeeper", []string{"internal/cli", "internal/ui"},
+		"the gatekeeper judges and records; presenting decisions is the CLI's job"},
+	{"policy", []string{"internal/engine", "internal/store", "internal/cli", "internal/ui"},
+		"policies are evaluated over evidence handed to them"},
 	{"findings", []string{"internal/scan", "internal/engine", "internal/store", "internal/cli"},
 		"the findings model is below every scanner and report"},
 }

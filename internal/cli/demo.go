@@ -9,10 +9,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sluice-ci/sluice/examples"
 	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/findings"
+	"github.com/sluice-ci/sluice/internal/gate"
+	"github.com/sluice-ci/sluice/internal/gatekeeper"
+	"github.com/sluice-ci/sluice/internal/pipeline/spec"
+	"github.com/sluice-ci/sluice/internal/report/compliance"
 	"github.com/sluice-ci/sluice/internal/report/scanreport"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/spf13/cobra"
@@ -31,10 +36,14 @@ func newDemoCmd(g *globals) *cobra.Command {
 sluice) to a temporary folder and run its pipeline end to end: lint, tests
 with coverage, build, a smoke test of the built server, and a report that
 reads the test job's output, a security scan (secrets, dependency advisories
-from an offline OSV snapshot, Dockerfile rules), an advisory check that may
-fail, and a dry-run
-publish that prints a secret sluice masks — with artifacts handed from job to
-job and every state change stored.
+from an offline OSV snapshot, Dockerfile rules, Go SAST), an advisory check
+that may fail, promotions to staging and production that each pass their
+environment's security gate first (thresholds, required scanners,
+suppressions with owners and expiry, Rego policies, coverage), and a
+dry-run publish that prints a secret sluice masks — with artifacts handed
+from job to job and every state change, gate decision and audit record
+stored. Afterwards it backtests a stricter production policy over the run
+and writes the compliance report.
 
 The folder is removed afterwards unless --keep (or --dir) is given; then you
 can look around with 'sluice runs', 'show' and 'logs' inside it.
@@ -110,7 +119,10 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 		if runs, lerr := st.Runs().ListRuns(ctx, store.RunFilter{Limit: 1}); lerr == nil && len(runs) == 1 {
 			r := runs[0]
 			showScan(engine.ReportDir(g.data, r.ID), say, keep)
+			showGates(ctx, st, r, say)
+			showStricter(ctx, st, r, dir, say)
 			showMasking(ctx, st, r, say)
+			showReport(ctx, st, r, dir, keep, say)
 			fmt.Fprintf(say, "\nThe run is stored in %s.\n", g.data)
 			if keep {
 				fmt.Fprintf(say, "Explore it:\n  cd %s\n  sluice runs\n  sluice show %d\n  sluice logs %d report\n", dir, r.Number, r.Number)
@@ -172,5 +184,115 @@ func showScan(dir string, w io.Writer, keep bool) {
 	}
 	if keep {
 		fmt.Fprintf(w, "Reports: %s (SARIF for code-scanning tools, JSON).\n", filepath.Join(dir, "security.sarif"))
+	}
+}
+
+// showGates prints the gate decisions the pipeline recorded.
+func showGates(ctx context.Context, st store.Store, r *store.Run, w io.Writer) {
+	ds, err := st.Decisions().ListDecisions(ctx, r.ID)
+	if err != nil || len(ds) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nBefore each promotion the environment's gate judged the run's evidence:")
+	for _, d := range ds {
+		var dec gate.Decision
+		if json.Unmarshal(d.Body, &dec) != nil {
+			continue
+		}
+		fmt.Fprintf(w, "  %-10s %-5s %d judged, %d blocking, %d suppressed (evidence %s)\n", d.Env, strings.ToUpper(d.Outcome),
+			dec.Judged, len(dec.Blocking), len(dec.Suppressed), shortDigest(d.Digests["findings"]))
+		for _, j := range dec.Suppressed {
+			if j.By != nil {
+				fmt.Fprintf(w, "             suppressed %s by %s until %s: %s\n", j.Finding.RuleID, j.By.Owner, expiry(j.By), j.By.Reason)
+			}
+		}
+	}
+}
+
+func expiry(s *gate.Suppression) string {
+	if s.Expires.IsZero() {
+		return "further notice"
+	}
+	return s.Expires.Format("2006-01-02")
+}
+
+func shortDigest(d string) string {
+	d = strings.TrimPrefix(d, "sha256:")
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return d
+}
+
+// showStricter backtests a stricter production policy (block from low up)
+// over the run's stored evidence, the way 'sluice gate --simulate' does.
+func showStricter(ctx context.Context, st store.Store, r *store.Run, dir string, w io.Writer) {
+	p, diags := spec.Parse(r.File, r.Spec)
+	if diags.HasErrors() || p.Environment("production") == nil || p.Environment("production").Gates == nil {
+		return
+	}
+	strict := *p.Environment("production").Gates
+	strict.Block = "low"
+	strict.Categories = nil
+	p.Environment("production").Gates = &strict
+	jobs, err := gatekeeper.JobsFor(p, "production")
+	if err != nil {
+		return
+	}
+	ev, err := gatekeeper.RunEvidence(ctx, st, r.ID, jobs)
+	if err != nil {
+		return
+	}
+	k := &gatekeeper.Keeper{Store: st, Pipeline: p, Dir: dir, Actor: currentUser()}
+	j, err := k.Judge(ctx, "production", ev, gatekeeper.Options{Run: r, Jobs: jobs})
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(w, "\nBacktest: had production blocked from low severity up, this run would have been %s:\n", strings.ToUpper(string(j.Decision.Outcome)))
+	for _, b := range j.Decision.Blocking {
+		fmt.Fprintf(w, "  %-8s %s  %s\n", b.Finding.Severity, b.Finding.RuleID, b.Finding.Location.String())
+	}
+	fmt.Fprintln(w, "('sluice gate --env production --simulate --last 20 -f proposed.yaml' does this over stored runs.)")
+}
+
+// showReport builds the run's compliance report, prints its headline and,
+// when the folder is kept, writes it as HTML and JSON.
+func showReport(ctx context.Context, st store.Store, r *store.Run, dir string, keep bool, w io.Writer) {
+	rep, err := buildReport(ctx, st, r.ID)
+	if err != nil {
+		fmt.Fprintf(w, "\ncompliance report: %v\n", err)
+		return
+	}
+	tested := 0
+	for _, row := range compliance.OWASPMatrix(rep, "2021") {
+		if len(row.TestedBy) > 0 {
+			tested++
+		}
+	}
+	chain := "verified"
+	if !rep.Audit.Verified {
+		chain = "BROKEN: " + rep.Audit.VerifyError
+	}
+	fmt.Fprintf(w, "\nCompliance: %d of 10 OWASP Top 10 (2021) categories tested; %d gate decisions; audit chain %s (%d records checked).\n",
+		tested, len(rep.Decisions), chain, rep.Audit.Checked)
+	if !keep {
+		return
+	}
+	for _, out := range []struct {
+		name  string
+		write func(io.Writer, *compliance.Report) error
+	}{{"compliance-report.html", compliance.WriteHTML}, {"compliance-report.json", compliance.WriteJSON}} {
+		path := filepath.Join(dir, out.name)
+		f, err := os.Create(path)
+		if err != nil {
+			continue
+		}
+		err = out.write(f, rep)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			fmt.Fprintf(w, "Wrote %s\n", path)
+		}
 	}
 }

@@ -145,6 +145,7 @@ and Kubernetes files, insecure Go code and vulnerable container images.`,
 		newDBCmd(g),
 		newSBOMCmd(g),
 		newGateCmd(g),
+		newReportCmd(g),
 		newVersionCmd(g),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -197,6 +198,7 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 		Logger:   g.logger(),
 		Grace:    f.grace,
 		StateDir: dir,
+		Admit:    admitter(st),
 	})
 
 	var run *store.Run
@@ -287,5 +289,8 @@ func currentUser() string {
 			return v
 		}
 	}
-	return ""
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return fmt.Sprintf("uid %d", os.Getuid())
 }

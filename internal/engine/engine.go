@@ -41,6 +41,9 @@ type Options struct {
 	StateDir string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Admit, when set, is asked before every job bound to an environment
+	// starts: the gate.
+	Admit AdmitFunc
 	// Self is the sluice binary that scan: steps run ($SLUICE_BIN); empty
 	// means this process's executable.
 	Self string
@@ -59,6 +62,7 @@ type Engine struct {
 	stateDir string
 	now      func() time.Time
 	self     string
+	admitFn  AdmitFunc
 }
 
 // New returns an Engine.
@@ -74,6 +78,7 @@ func New(o Options) *Engine {
 		stateDir: o.StateDir,
 		now:      o.Now,
 		self:     o.Self,
+		admitFn:  o.Admit,
 	}
 	if e.self == "" {
 		if exe, err := os.Executable(); err == nil {

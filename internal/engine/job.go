@@ -72,7 +72,23 @@ func (x *execution) runJob(ctx context.Context, pj *plan.Job, j *store.Job) erro
 		logs.system(-1, fmt.Sprintf("attempt %d of job %s (run attempt %d)", j.Attempt, j.ID, x.run.Attempt))
 	}
 
-	status, reason, exitCode, sysErr := x.jobSteps(jobCtx, persistCtx, pj, j, logs)
+	var (
+		status   store.Status
+		reason   string
+		exitCode int
+		sysErr   error
+	)
+	if err := x.admit(jobCtx, pj, logs); err != nil {
+		status, reason = store.StatusFailed, err.Error()
+	} else {
+		status, reason, exitCode, sysErr = x.jobSteps(jobCtx, persistCtx, pj, j, logs)
+		if err := x.keepEvidence(persistCtx, pj); err != nil {
+			logs.system(-1, err.Error())
+			if status == store.StatusSucceeded {
+				status, reason = store.StatusFailed, err.Error()
+			}
+		}
+	}
 	if status == store.StatusSucceeded {
 		if err := x.saveArtifacts(persistCtx, pj, j); err != nil {
 			status, reason = store.StatusFailed, err.Error()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -182,6 +183,8 @@ func (x *execution) execute(ctx context.Context) (*store.Run, error) {
 	if err := e.st.Runs().UpdateRun(context.WithoutCancel(ctx), x.run); err != nil {
 		return nil, fmt.Errorf("start run #%d: %w", x.run.Number, err)
 	}
+	x.audit(context.WithoutCancel(ctx), "run.start", map[string]string{"attempt": strconv.Itoa(x.run.Attempt),
+		"commit": x.run.Commit, "branch": x.run.Branch, "event": x.run.Event})
 	log := e.log.With("run", x.run.ID, "number", x.run.Number)
 	log.Info("run started", "jobs", len(x.plan.Jobs), "attempt", x.run.Attempt)
 	e.emit(Event{Type: RunStarted, RunID: x.run.ID, RunNumber: x.run.Number, Step: -1, Attempt: x.run.Attempt, Status: store.StatusRunning})
@@ -260,6 +263,7 @@ func (x *execution) execute(ctx context.Context) (*store.Run, error) {
 	if err := e.st.Runs().UpdateRun(persistCtx, x.run); err != nil {
 		return x.run, fmt.Errorf("finish run #%d: %w", x.run.Number, err)
 	}
+	x.audit(persistCtx, "run.finish", map[string]string{"status": string(x.run.Status), "error": x.run.Error})
 	log.Info("run finished", "status", x.run.Status, "duration", x.run.FinishedAt.Sub(x.run.StartedAt))
 	e.emit(Event{Type: RunFinished, RunID: x.run.ID, RunNumber: x.run.Number, Step: -1, Status: x.run.Status,
 		Reason: x.run.Error, Duration: x.run.FinishedAt.Sub(x.run.StartedAt)})

@@ -48,7 +48,11 @@ func Evaluate(in Input) Decision {
 	})
 
 	judged := d.suppress(in, fs, sups)
+	judged = d.inline(in, judged)
+	d.exploited(in, judged, fail)
 	judged = d.baseline(in, judged)
+	judged = d.fixable(in, judged)
+	d.Judged = len(judged)
 	d.thresholds(in, judged, fail)
 	d.require(in, fail)
 	for _, r := range in.PolicyResults {
@@ -68,6 +72,24 @@ func Evaluate(in Input) Decision {
 	return d
 }
 
+// block lists j among the blocking findings once.
+func (d *Decision) block(j Judged) {
+	for i, b := range d.Blocking {
+		if b.Finding.Fingerprint == j.Finding.Fingerprint && j.Finding.Fingerprint != "" {
+			d.Blocking[i].Why += "; and " + j.Why
+			return
+		}
+	}
+	d.Blocking = append(d.Blocking, j)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 // add records r and raises the outcome to r's effect.
 func (d *Decision) add(r Reason) {
 	d.Reasons = append(d.Reasons, r)
@@ -77,7 +99,7 @@ func (d *Decision) add(r Reason) {
 }
 
 func kindRank(k string) int {
-	for i, s := range []string{KindMode, KindRequire, KindThreshold, KindCount, KindPolicy, KindExpired} {
+	for i, s := range []string{KindMode, KindRequire, KindExploited, KindThreshold, KindCount, KindPolicy, KindInline, KindExpired} {
 		if s == k {
 			return i
 		}
@@ -126,6 +148,100 @@ func (d *Decision) suppress(in Input, fs []findings.Finding, sups []Suppression)
 		case !used[i]:
 			d.Stale = append(d.Stale, s)
 		}
+	}
+	return rest
+}
+
+// inline moves findings an inline marker ignores to d.Suppressed when the
+// policy allows inline ignores; otherwise they stay and say why.
+func (d *Decision) inline(in Input, js []Judged) []Judged {
+	var rest []Judged
+	honoured, refused := 0, 0
+	for _, j := range js {
+		if !j.Finding.InlineIgnored {
+			rest = append(rest, j)
+			continue
+		}
+		if in.Policy.InlineIgnores {
+			honoured++
+			j.Inline = true
+			j.Why = "ignored by an inline sluice:ignore marker on its line; environment " + in.Env + " allows inline ignores"
+			d.Suppressed = append(d.Suppressed, j)
+			continue
+		}
+		refused++
+		j.Why += "its inline sluice:ignore marker is not honoured in environment " + in.Env +
+			" (gates.inline_ignores is false); suppress it in " + ignoreFile + " with a reason and an owner instead. "
+		rest = append(rest, j)
+	}
+	if honoured > 0 {
+		d.add(Reason{Kind: KindInline, Effect: Pass, Message: fmt.Sprintf(
+			"%d %s ignored by inline markers, which environment %s allows (gates.inline_ignores)", honoured, plural(honoured, "finding"), in.Env)})
+	}
+	if refused > 0 {
+		d.add(Reason{Kind: KindInline, Effect: Pass, Message: fmt.Sprintf(
+			"%d inline %s not honoured: environment %s does not allow inline ignores; they are judged like any other finding",
+			refused, plural(refused, "marker"), in.Env)})
+	}
+	return rest
+}
+
+// exploited blocks (or warns about) findings known to be exploited in the
+// wild, whatever their severity and whether or not they are in the
+// baseline, when the policy says so.
+func (d *Decision) exploited(in Input, js []Judged, fail Outcome) {
+	var eff Outcome
+	switch in.Policy.KnownExploited {
+	case "block":
+		eff = fail
+	case "warn":
+		eff = Warn
+	default:
+		return
+	}
+	var fps, names []string
+	for _, j := range js {
+		if !KnownExploited(j.Finding) {
+			continue
+		}
+		fps = append(fps, j.Finding.Fingerprint)
+		names = append(names, describe(j.Finding))
+		if eff == fail {
+			j.Why += fmt.Sprintf("known to be exploited in the wild, which environment %s blocks at any severity; %s", in.Env, remedy(j.Finding))
+			d.block(j)
+		}
+	}
+	if len(fps) == 0 {
+		return
+	}
+	slices.Sort(fps)
+	d.add(Reason{Kind: KindExploited, Effect: eff, Fingerprints: fps, Message: fmt.Sprintf(
+		"environment %s %ss findings known to be exploited in the wild (gates.known_exploited); found %d: %s. Fix them first",
+		in.Env, in.Policy.KnownExploited, len(fps), strings.Join(names, "; "))})
+}
+
+// KnownExploited says whether f is known to be exploited in the wild
+// (property known_exploited, set from a known-exploited catalog such as
+// CISA's KEV, or by an imported report).
+func KnownExploited(f findings.Finding) bool {
+	v := strings.ToLower(f.Properties["known_exploited"])
+	return v == "true" || v == "yes"
+}
+
+// fixable moves dependency findings without a fixed version to
+// d.Unfixable when the policy has fixable_only.
+func (d *Decision) fixable(in Input, js []Judged) []Judged {
+	if !in.Policy.FixableOnly {
+		return js
+	}
+	var rest []Judged
+	for _, j := range js {
+		if j.Finding.Location.Package != "" && j.Finding.FixedVersion == "" {
+			j.Why += "no fixed version is available yet; not judged because the gate has fixable_only"
+			d.Unfixable = append(d.Unfixable, j)
+			continue
+		}
+		rest = append(rest, j)
 	}
 	return rest
 }
@@ -193,7 +309,7 @@ func (d *Decision) thresholds(in Input, js []Judged, fail Outcome) {
 			fps[i] = j.Finding.Fingerprint
 			names[i] = describe(j.Finding)
 			j.Why += fmt.Sprintf("%s (%s); %s", rule, j.Finding.Severity, remedy(j.Finding))
-			d.Blocking = append(d.Blocking, j)
+			d.block(j)
 		}
 		slices.Sort(fps)
 		d.add(Reason{Kind: kind, Effect: fail, Fingerprints: fps, Message: fmt.Sprintf(

@@ -40,6 +40,8 @@ const (
 	KindCount     = "count"     // more findings than a maximum count allows
 	KindPolicy    = "policy"    // a custom policy rule, or an invalid policy
 	KindExpired   = "expired"   // a suppression expired and no longer applies
+	KindExploited = "exploited" // a finding known to be exploited in the wild
+	KindInline    = "inline"    // inline ignore markers honoured or refused
 )
 
 // Input is the evidence and policy for one gate decision.
@@ -87,19 +89,27 @@ type Judged struct {
 	Finding findings.Finding `json:"finding"`
 	// Why explains the verdict and how to fix or suppress the finding.
 	Why string `json:"why"`
-	// By is the suppression that hid the finding, for suppressed findings.
-	By *Suppression `json:"by,omitempty"`
+	// By is the suppression that hid the finding, for suppressed findings;
+	// nil when an inline marker hid it (Inline).
+	By     *Suppression `json:"by,omitempty"`
+	Inline bool         `json:"inline,omitempty"`
 }
 
 // Decision is the gate's answer with everything that led to it.
 type Decision struct {
-	Outcome Outcome  `json:"outcome"`
-	Env     string   `json:"env"`
+	Outcome Outcome `json:"outcome"`
+	Env     string  `json:"env"`
+	// Judged counts the findings the thresholds judged (not suppressed,
+	// not pre-existing, not unfixable).
+	Judged  int      `json:"judged"`
 	Reasons []Reason `json:"reasons"`
 	// Blocking are the findings that block (or, in warn mode, would block).
 	Blocking    []Judged `json:"blocking,omitempty"`
 	Suppressed  []Judged `json:"suppressed,omitempty"`
 	PreExisting []Judged `json:"pre_existing,omitempty"`
+	// Unfixable are dependency findings with no fixed version, not judged
+	// because the gate has fixable_only.
+	Unfixable []Judged `json:"unfixable,omitempty"`
 	// Stale suppressions matched no finding; Expired ones no longer apply.
 	Stale   []Suppression `json:"stale,omitempty"`
 	Expired []Suppression `json:"expired,omitempty"`

@@ -274,3 +274,54 @@ func TestMatchPath(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineIgnoresNeedThePolicy(t *testing.T) {
+	fs := sample()
+	fs[1].InlineIgnored = true // the high SAST finding
+	in := Input{Env: "production", Policy: &spec.Gates{Mode: "block", Block: "high"}, Findings: fs, Now: now}
+	d := Evaluate(in)
+	if d.Outcome != Block || !slices.Equal(fps(d.Blocking), []string{"fp-sast"}) {
+		t.Fatalf("marker honoured without consent: %s, blocking %v", d.Outcome, fps(d.Blocking))
+	}
+	if !strings.Contains(d.Blocking[0].Why, "not honoured") {
+		t.Errorf("why does not say the marker was refused: %s", d.Blocking[0].Why)
+	}
+	in.Policy.InlineIgnores = true
+	d = Evaluate(in)
+	if d.Outcome != Pass || len(d.Suppressed) != 1 || !d.Suppressed[0].Inline {
+		t.Fatalf("allowed marker: outcome %s, suppressed %+v", d.Outcome, d.Suppressed)
+	}
+}
+
+func TestKnownExploitedBlocksAtAnySeverity(t *testing.T) {
+	fs := sample()
+	fs[2].Properties = map[string]string{"known_exploited": "true"} // the low one
+	in := Input{Env: "production", Policy: &spec.Gates{Mode: "block", Block: "critical", NewOnly: true, KnownExploited: "block"},
+		Findings: fs, Baseline: []string{"fp-low"}, Now: now}
+	d := Evaluate(in)
+	if d.Outcome != Block || !slices.Equal(fps(d.Blocking), []string{"fp-low"}) || d.Reasons[0].Kind != KindExploited {
+		t.Fatalf("known-exploited low finding in the baseline: %s, blocking %v, reasons %+v", d.Outcome, fps(d.Blocking), d.Reasons)
+	}
+	in.Policy.KnownExploited = "warn"
+	if d := Evaluate(in); d.Outcome != Warn {
+		t.Errorf("known_exploited: warn gave %s", d.Outcome)
+	}
+	in.Policy.KnownExploited = ""
+	if d := Evaluate(in); d.Outcome != Pass {
+		t.Errorf("without the rule, gave %s", d.Outcome)
+	}
+}
+
+func TestFixableOnly(t *testing.T) {
+	fs := sample()
+	fs[0].FixedVersion = "" // the dependency has no fix yet
+	in := Input{Env: "staging", Policy: &spec.Gates{Mode: "block", Block: "medium", FixableOnly: true}, Findings: fs, Now: now}
+	d := Evaluate(in)
+	if !slices.Equal(fps(d.Blocking), []string{"fp-sast"}) || !slices.Equal(fps(d.Unfixable), []string{"fp-dep"}) {
+		t.Fatalf("blocking %v, unfixable %v", fps(d.Blocking), fps(d.Unfixable))
+	}
+	in.Policy.FixableOnly = false
+	if d := Evaluate(in); !slices.Contains(fps(d.Blocking), "fp-dep") {
+		t.Errorf("without fixable_only the unfixable finding must block: %v", fps(d.Blocking))
+	}
+}

@@ -91,6 +91,14 @@ func (d *decoder) gates(v val) *Gates {
 			g.NewOnly = d.boolean(e.val)
 		case "policies":
 			g.Policies = d.strList(e.val, true)
+		case "inline_ignores":
+			g.InlineIgnores = d.boolean(e.val)
+		case "fixable_only":
+			g.FixableOnly = d.boolean(e.val)
+		case "known_exploited":
+			g.KnownExploited = d.enum(e.val, "known_exploited effect", KnownExploitedEffects)
+		case "max_db_age":
+			g.MaxDBAge = d.duration(e.val)
 		default: // a category: sast, deps, ...
 			if g.Categories == nil {
 				g.Categories = map[string]GateThreshold{}

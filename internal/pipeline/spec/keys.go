@@ -4,17 +4,18 @@ package spec
 // names of the kinds are the names of the definitions in schema.json, and a
 // test checks that both agree, so the schema cannot drift from the parser.
 var knownKeys = map[string][]string{
-	"pipeline":       {"version", "name", "on", "env", "jobs", "environments", "deploy"},
-	"triggers":       {"push", "pull_request", "schedule", "manual"},
-	"push":           {"branches", "branches_ignore", "tags", "paths"},
-	"pull_request":   {"branches", "types"},
-	"schedule":       {"cron", "jobs", "branch"},
-	"job":            {"name", "needs", "env", "steps", "timeout", "if", "matrix", "artifacts", "outputs", "continue_on_error", "environment", "scan", "coverage"},
-	"step":           {"name", "run", "env", "dir", "timeout", "retry", "continue_on_error", "if"},
-	"retry":          {"attempts", "backoff", "max_backoff"},
-	"coverage":       {"file", "min"},
-	"environment":    {"after", "url", "vars", "secrets", "gates", "approval", "strategy", "monitor", "waf", "rate_limit", "geo", "auth"},
-	"gates":          {"mode", "block", "require", "new_only", "sast", "deps", "secrets", "container", "iac", "dast", "quality", "policies"},
+	"pipeline":     {"version", "name", "on", "env", "jobs", "environments", "deploy"},
+	"triggers":     {"push", "pull_request", "schedule", "manual"},
+	"push":         {"branches", "branches_ignore", "tags", "paths"},
+	"pull_request": {"branches", "types"},
+	"schedule":     {"cron", "jobs", "branch"},
+	"job":          {"name", "needs", "env", "steps", "timeout", "if", "matrix", "artifacts", "outputs", "continue_on_error", "environment", "scan", "coverage"},
+	"step":         {"name", "run", "env", "dir", "timeout", "retry", "continue_on_error", "if"},
+	"retry":        {"attempts", "backoff", "max_backoff"},
+	"coverage":     {"file", "min"},
+	"environment":  {"after", "url", "vars", "secrets", "gates", "approval", "strategy", "monitor", "waf", "rate_limit", "geo", "auth"},
+	"gates": {"mode", "block", "require", "new_only", "sast", "deps", "secrets", "container", "iac", "dast", "quality", "policies",
+		"inline_ignores", "fixable_only", "known_exploited", "max_db_age"},
 	"gate_threshold": {"block", "max"},
 	"approval":       {"min", "roles", "not_author", "timeout"},
 	"strategy":       {"canary", "blue-green", "rolling"},
@@ -34,6 +35,8 @@ var matrixKeys = []string{"include", "exclude"}
 var (
 	// GateModes are the values of gates.mode.
 	GateModes = []string{"off", "warn", "block"}
+	// KnownExploitedEffects are the values of gates.known_exploited.
+	KnownExploitedEffects = []string{"block", "warn"}
 	// Severities are the finding severities, most severe first.
 	Severities = []string{"critical", "high", "medium", "low"}
 	// StrategyKinds are the deployment strategies.

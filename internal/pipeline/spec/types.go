@@ -220,6 +220,18 @@ type Gates struct {
 	Categories map[string]GateThreshold
 	// Policies are paths of Rego policy files or folders.
 	Policies []string
+	// InlineIgnores lets sluice:ignore markers in the source suppress
+	// findings; off by default, so a marker needs the policy's consent.
+	InlineIgnores bool
+	// FixableOnly judges only findings with a fix available (a fixed
+	// version or a fix); the others are listed but do not block.
+	FixableOnly bool
+	// KnownExploited is the effect of a finding known to be exploited in
+	// the wild, whatever its severity: "block", "warn" or "" (no rule).
+	KnownExploited string
+	// MaxDBAge is how old a required scanner's vulnerability database may
+	// be; zero means no limit.
+	MaxDBAge Duration
 }
 
 // GateThreshold is a per-category gate rule.
