@@ -62,9 +62,16 @@ archive that has not changed is not downloaded again.`,
 
 	imp := &cobra.Command{
 		Use:   "import FILE|DIR",
-		Short: "Add OSV records from a zip archive or a folder",
+		Short: "Add OSV records (zip or folder) or a known-exploited catalog",
+		Long: `Add OSV records from a zip archive, a JSON record or a folder of them to the
+vulnerability database, for offline machines. A known-exploited
+vulnerabilities catalog (CISA's KEV JSON feed) is recognised by its content
+and replaces the database's catalog; the deps scanner then marks advisories
+it lists with known_exploited, which gates can block at any severity
+(gates.known_exploited: block).`,
 		Example: `  sluice db import Go-all.zip
-  sluice db import ./advisories/      # a folder of OSV JSON records`,
+  sluice db import ./advisories/      # a folder of OSV JSON records
+  sluice db import known_exploited_vulnerabilities.json`,
 		Args: argsBetween(1, 1, "one FILE or DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := os.Stat(args[0]); err != nil {
@@ -100,6 +107,9 @@ func printDBStatus(g *globals, dir string) error {
 	}
 	defer db.Close()
 	fmt.Fprintf(g.s.out, "vulnerability database %s: %d records\n", dir, db.Count())
+	if n := db.KEVCount(); n > 0 {
+		fmt.Fprintf(g.s.out, "known-exploited catalog: %d CVEs\n", n)
+	}
 	tw := tabwriter.NewWriter(g.s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ECOSYSTEM\tUPDATED\tAGE")
 	for _, e := range db.Ecosystems() {

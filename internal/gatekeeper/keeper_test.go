@@ -139,21 +139,21 @@ func dep(pkg, id string, sev findings.Severity) findings.Finding {
 }
 
 // admit runs the engine hook for job id of run r.
-func (fx *fixture) admit(r *store.Run, job, env string) (error, []string) {
+func (fx *fixture) admit(r *store.Run, job, env string) ([]string, error) {
 	var lines []string
 	ups := map[string][]string{"to-staging": {"security", "test"}, "to-production": {"security", "test", "to-staging"}}
 	err := fx.k.Admit(fx.t.Context(), engine.AdmitRequest{Run: *r, JobID: job, Env: env, Upstream: ups[job],
 		Log: func(l string) { lines = append(lines, l) }})
-	return err, lines
+	return lines, err
 }
 
 func TestAdmitRecordsAndBlocks(t *testing.T) {
 	fx := newFixture(t)
 	r := fx.run([]findings.Finding{dep("example.org/a", "GHSA-aaaa", findings.Medium)}, healthy("secrets", "deps", "gosec"), 90)
-	if err, lines := fx.admit(r, "to-staging", "staging"); err != nil {
+	if lines, err := fx.admit(r, "to-staging", "staging"); err != nil {
 		t.Fatalf("staging (block high) refused a medium finding: %v\n%s", err, strings.Join(lines, "\n"))
 	}
-	err, lines := fx.admit(r, "to-production", "production")
+	lines, err := fx.admit(r, "to-production", "production")
 	if err == nil || !strings.Contains(err.Error(), "gate production blocked") || !strings.Contains(err.Error(), "GHSA-aaaa") {
 		t.Fatalf("production (block medium) admitted, or said nothing useful: %v", err)
 	}
@@ -191,7 +191,7 @@ func TestAdmitRecordsAndBlocks(t *testing.T) {
 func TestRequiredScannerMissingBlocks(t *testing.T) {
 	fx := newFixture(t)
 	r := fx.run(nil, healthy("secrets"), 90)
-	err, _ := fx.admit(r, "to-staging", "staging")
+	_, err := fx.admit(r, "to-staging", "staging")
 	if err == nil || !strings.Contains(err.Error(), "requires scanner deps") {
 		t.Fatalf("a missing required scanner did not block: %v", err)
 	}
@@ -241,7 +241,7 @@ func TestNewOnlyUsesTheLastAdmittedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	r2 := fx.run([]findings.Finding{old, dep("example.org/new", "GHSA-new", findings.High)}, healthy("secrets", "deps", "gosec"), 90)
-	err, lines := fx.admit(r2, "to-production", "production")
+	lines, err := fx.admit(r2, "to-production", "production")
 	if err == nil || strings.Contains(err.Error(), "GHSA-old") || !strings.Contains(err.Error(), "GHSA-new") {
 		t.Fatalf("want a block naming only the new finding: %v", err)
 	}
@@ -255,7 +255,7 @@ func TestRegoPolicyDenies(t *testing.T) {
 	f := findings.Finding{Scanner: "secrets", RuleID: "forbidden-rule", Category: findings.Secrets, Severity: findings.Low,
 		Title: "x", Location: findings.Location{Path: "a.txt", StartLine: 1}}
 	r := fx.run([]findings.Finding{f}, healthy("secrets", "deps", "gosec"), 90)
-	err, _ := fx.admit(r, "to-production", "production")
+	_, err := fx.admit(r, "to-production", "production")
 	if err == nil || !strings.Contains(err.Error(), "rule forbidden-rule is forbidden in production") {
 		t.Fatalf("policy deny did not block: %v", err)
 	}
@@ -263,7 +263,7 @@ func TestRegoPolicyDenies(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(fx.dir, "policies", "t.rego"), []byte("package t\n\ndeny contains msg if {\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err, _ = fx.admit(r, "to-production", "production")
+	_, err = fx.admit(r, "to-production", "production")
 	if err == nil || !strings.Contains(err.Error(), "cannot judge, so it blocks") || !strings.Contains(err.Error(), "t.rego:") {
 		t.Fatalf("a broken policy: %v", err)
 	}

@@ -36,6 +36,8 @@ type DB struct {
 	ecos     map[string]bool
 	errs     []LoadError
 	loaded   int
+	// kev holds the known-exploited catalog by CVE id (nil: none).
+	kev map[string]Exploited
 }
 
 type indexKey struct{ eco, name string }
@@ -89,6 +91,10 @@ func Open(dir string) (*DB, error) {
 			return nil
 		}
 		if !d.Type().IsRegular() || strings.HasPrefix(name, ".") || name == metadataFile {
+			return nil
+		}
+		if name == KEVFile && filepath.Dir(path) == dir {
+			db.loadKEV(path)
 			return nil
 		}
 		ext := strings.ToLower(filepath.Ext(name))

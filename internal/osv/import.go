@@ -61,7 +61,7 @@ func Import(src, dir string) error {
 	if err := updateMetadata(dir, entries); err != nil {
 		im.errs = append(im.errs, err)
 	}
-	if im.records == 0 && len(im.errs) == 0 {
+	if im.records == 0 && !im.kev && len(im.errs) == 0 {
 		return fmt.Errorf("import %s: no OSV records found", src)
 	}
 	if len(im.errs) > 0 {
@@ -78,6 +78,7 @@ type importer struct {
 	errs    []error
 	newest  map[string]time.Time
 	packs   map[string]*pack
+	kev     bool // a known-exploited catalog was imported
 }
 
 // pack is an archive being written for loose records of one ecosystem, so
@@ -169,6 +170,14 @@ func (im *importer) file(path string) {
 		im.zip(path)
 	case ".json":
 		if filepath.Base(path) == metadataFile {
+			return
+		}
+		if data, err := readKEV(path); err == nil && IsKEV(data) {
+			if err := importKEV(data, im.dir); err != nil {
+				im.skip(path, err)
+				return
+			}
+			im.kev = true
 			return
 		}
 		data, err := readLimited(path)

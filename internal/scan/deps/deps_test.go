@@ -256,3 +256,34 @@ func TestScanReportsDatabaseGaps(t *testing.T) {
 		t.Error("not partial")
 	}
 }
+
+// TestKnownExploitedMarked puts a known-exploited catalog (KEV feed format)
+// into a copy of the test database: the advisory whose alias it lists is
+// marked, the others are not.
+func TestKnownExploitedMarked(t *testing.T) {
+	tg := target(t, "vulnerable")
+	db := t.TempDir()
+	if err := os.CopyFS(db, os.DirFS(tg.VulnDB)); err != nil {
+		t.Fatal(err)
+	}
+	kev := `{"catalogVersion": "test", "vulnerabilities": [
+	  {"cveID": "CVE-2021-44228", "vendorProject": "Apache", "product": "Log4j2", "dateAdded": "2021-12-10", "knownRansomwareCampaignUse": "Known"}]}`
+	if err := os.WriteFile(filepath.Join(db, "known_exploited_vulnerabilities.json"), []byte(kev), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tg.VulnDB = db
+	got, _ := runScan(t, New(Options{}), tg)
+	marked := 0
+	for _, f := range got {
+		if f.Properties["known_exploited"] == "true" {
+			marked++
+			if !slices.Contains(f.Aliases, "CVE-2021-44228") || f.Properties["kev_date_added"] != "2021-12-10" ||
+				f.Properties["kev_ransomware"] != "known" || !strings.Contains(f.Message, "exploited in the wild") {
+				t.Errorf("wrongly marked: %+v", f)
+			}
+		}
+	}
+	if marked == 0 {
+		t.Fatal("the log4j advisory was not marked known exploited")
+	}
+}

@@ -188,7 +188,16 @@ func (r *run) reportAll(files []lockfile) {
 		for _, p := range f.pkgs {
 			for _, v := range r.cache[queryOf(p)] {
 				r.health.Findings++
-				r.report(newFinding(f.rel, p, v))
+				fd := newFinding(f.rel, p, v)
+				if kev, ok := r.db.KnownExploited(append([]string{v.ID}, v.Aliases...)...); ok {
+					fd.Properties["known_exploited"] = "true"
+					fd.Properties["kev_date_added"] = kev.DateAdded
+					if kev.Ransomware {
+						fd.Properties["kev_ransomware"] = "known"
+					}
+					fd.Message += fmt.Sprintf("; %s is known to be exploited in the wild (listed %s)", kev.CVE, kev.DateAdded)
+				}
+				r.report(fd)
 			}
 		}
 	}
