@@ -194,3 +194,36 @@ func TestPipelineGates(t *testing.T) {
 		t.Error("report.html loads or runs something; it must be self-contained")
 	}
 }
+
+// TestGateBaselineOnlyNewBlock judges a report against the previous
+// release's: with new_only, only the finding that is new blocks.
+func TestGateBaselineOnlyNewBlock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "sluice.yaml", `version: 1
+jobs:
+  security: { scan: [deps] }
+environments:
+  production: { gates: { mode: block, block: medium, new_only: true } }
+`)
+	writeFile(t, dir, "requirements.txt", "requests==2.25.1\n")
+	old := filepath.Join(dir, "old.json")
+	expectCode(t, sluice(t, dir, "scan", "-q", "--scanners", "deps", "--vuln-db", vulnDB(t), "--json", old), 0)
+	writeFile(t, dir, "requirements.txt", "requests==2.25.1\nurllib3==1.26.4\n")
+	cur := filepath.Join(dir, "new.json")
+	expectCode(t, sluice(t, dir, "scan", "-q", "--scanners", "deps", "--vuln-db", vulnDB(t), "--json", cur), 0)
+
+	r := sluice(t, dir, "gate", "--env", "production", "--findings", cur, "--baseline", old)
+	expectCode(t, r, 1)
+	expectContains(t, r, "stdout", r.stdout, "GHSA-q2q7-5pp4-w6pg")
+	expectContains(t, r, "stdout", r.stdout, "1 pre-existing finding")
+	if strings.Contains(r.stdout, "GHSA-j8r2-6x86-q33q (medium)") {
+		t.Errorf("the baseline's finding blocks:\n%s", r.stdout)
+	}
+	// Without the baseline both block.
+	r = sluice(t, dir, "gate", "--env", "production", "--findings", cur)
+	expectCode(t, r, 1)
+	expectContains(t, r, "stdout", r.stdout, "GHSA-j8r2-6x86-q33q")
+	// The baseline itself judged against itself: nothing new, pass.
+	expectCode(t, sluice(t, dir, "gate", "--env", "production", "--findings", old, "--baseline", old), 0)
+}

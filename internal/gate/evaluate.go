@@ -49,11 +49,12 @@ func Evaluate(in Input) Decision {
 
 	judged := d.suppress(in, fs, sups)
 	judged = d.inline(in, judged)
-	d.exploited(in, judged, fail)
+	blocked := map[string]int{} // Blocking by fingerprint
+	d.exploited(in, judged, fail, blocked)
 	judged = d.baseline(in, judged)
 	judged = d.fixable(in, judged)
 	d.Judged = len(judged)
-	d.thresholds(in, judged, fail)
+	d.thresholds(in, judged, fail, blocked)
 	d.require(in, fail)
 	for _, r := range in.PolicyResults {
 		eff := Warn
@@ -72,15 +73,66 @@ func Evaluate(in Input) Decision {
 	return d
 }
 
-// block lists j among the blocking findings once.
-func (d *Decision) block(j Judged) {
-	for i, b := range d.Blocking {
-		if b.Finding.Fingerprint == j.Finding.Fingerprint && j.Finding.Fingerprint != "" {
+// block lists j among the blocking findings once; blocked indexes
+// d.Blocking by fingerprint.
+func (d *Decision) block(j Judged, blocked map[string]int) {
+	if fp := j.Finding.Fingerprint; fp != "" {
+		if i, ok := blocked[fp]; ok {
 			d.Blocking[i].Why += "; and " + j.Why
 			return
 		}
+		blocked[fp] = len(d.Blocking)
 	}
 	d.Blocking = append(d.Blocking, j)
+}
+
+// supIndex finds the suppressions that may match a finding without trying
+// every one: each is filed under its most selective field.
+type supIndex struct {
+	byFP, byRule, byAdvisory, byPackage map[string][]int
+	rest                                []int
+}
+
+func indexSuppressions(sups []Suppression) *supIndex {
+	x := &supIndex{byFP: map[string][]int{}, byRule: map[string][]int{}, byAdvisory: map[string][]int{}, byPackage: map[string][]int{}}
+	for i, s := range sups {
+		switch {
+		case s.Fingerprint != "":
+			x.byFP[s.Fingerprint] = append(x.byFP[s.Fingerprint], i)
+		case s.Rule != "":
+			x.byRule[s.Rule] = append(x.byRule[s.Rule], i)
+		case s.Advisory != "":
+			k := strings.ToLower(s.Advisory)
+			x.byAdvisory[k] = append(x.byAdvisory[k], i)
+		case s.Package != "":
+			x.byPackage[s.Package] = append(x.byPackage[s.Package], i)
+		default:
+			x.rest = append(x.rest, i)
+		}
+	}
+	return x
+}
+
+// candidates appends to out, in suppression order and without repeats,
+// the suppressions that may match f; Matches decides.
+func (x *supIndex) candidates(f findings.Finding, out []int) []int {
+	out = append(out, x.byFP[f.Fingerprint]...)
+	out = append(out, x.byRule[f.RuleID]...)
+	for _, src := range f.Sources {
+		if src.RuleID != f.RuleID {
+			out = append(out, x.byRule[src.RuleID]...)
+		}
+	}
+	if len(x.byAdvisory) > 0 {
+		out = append(out, x.byAdvisory[strings.ToLower(f.RuleID)]...)
+		for _, a := range f.Aliases {
+			out = append(out, x.byAdvisory[strings.ToLower(a)]...)
+		}
+	}
+	out = append(out, x.byPackage[f.Location.Package]...)
+	out = append(out, x.rest...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func plural(n int, word string) string {
@@ -111,11 +163,14 @@ func kindRank(k string) int {
 // each with a note when an expired suppression would have matched it.
 func (d *Decision) suppress(in Input, fs []findings.Finding, sups []Suppression) []Judged {
 	used := make([]bool, len(sups))
-	var rest []Judged
+	idx := indexSuppressions(sups)
+	rest := make([]Judged, 0, len(fs))
+	var cands []int
 	for _, f := range fs {
 		j := Judged{Finding: f}
 		hidden := false
-		for i := range sups {
+		cands = idx.candidates(f, cands[:0])
+		for _, i := range cands {
 			s := &sups[i]
 			if !s.Matches(f) {
 				continue
@@ -155,7 +210,7 @@ func (d *Decision) suppress(in Input, fs []findings.Finding, sups []Suppression)
 // inline moves findings an inline marker ignores to d.Suppressed when the
 // policy allows inline ignores; otherwise they stay and say why.
 func (d *Decision) inline(in Input, js []Judged) []Judged {
-	var rest []Judged
+	rest := make([]Judged, 0, len(js))
 	honoured, refused := 0, 0
 	for _, j := range js {
 		if !j.Finding.InlineIgnored {
@@ -189,7 +244,7 @@ func (d *Decision) inline(in Input, js []Judged) []Judged {
 // exploited blocks (or warns about) findings known to be exploited in the
 // wild, whatever their severity and whether or not they are in the
 // baseline, when the policy says so.
-func (d *Decision) exploited(in Input, js []Judged, fail Outcome) {
+func (d *Decision) exploited(in Input, js []Judged, fail Outcome, blocked map[string]int) {
 	var eff Outcome
 	switch in.Policy.KnownExploited {
 	case "block":
@@ -208,7 +263,7 @@ func (d *Decision) exploited(in Input, js []Judged, fail Outcome) {
 		names = append(names, describe(j.Finding))
 		if eff == fail {
 			j.Why += fmt.Sprintf("known to be exploited in the wild, which environment %s blocks at any severity; %s", in.Env, remedy(j.Finding))
-			d.block(j)
+			d.block(j, blocked)
 		}
 	}
 	if len(fps) == 0 {
@@ -234,7 +289,7 @@ func (d *Decision) fixable(in Input, js []Judged) []Judged {
 	if !in.Policy.FixableOnly {
 		return js
 	}
-	var rest []Judged
+	rest := make([]Judged, 0, len(js))
 	for _, j := range js {
 		if j.Finding.Location.Package != "" && j.Finding.FixedVersion == "" {
 			j.Why += "no fixed version is available yet; not judged because the gate has fixable_only"
@@ -255,7 +310,7 @@ func (d *Decision) baseline(in Input, js []Judged) []Judged {
 	for _, fp := range in.Baseline {
 		known[fp] = true
 	}
-	var rest []Judged
+	rest := make([]Judged, 0, len(js))
 	for _, j := range js {
 		if j.Finding.Fingerprint != "" && known[j.Finding.Fingerprint] {
 			j.Why += "in the baseline of environment " + in.Env + "; not judged because the gate has new_only"
@@ -268,7 +323,7 @@ func (d *Decision) baseline(in Input, js []Judged) []Judged {
 }
 
 // thresholds judges the remaining findings per category.
-func (d *Decision) thresholds(in Input, js []Judged, fail Outcome) {
+func (d *Decision) thresholds(in Input, js []Judged, fail Outcome, blocked map[string]int) {
 	byCat := map[findings.Category][]Judged{}
 	var cats []findings.Category
 	for _, j := range js {
@@ -309,7 +364,7 @@ func (d *Decision) thresholds(in Input, js []Judged, fail Outcome) {
 			fps[i] = j.Finding.Fingerprint
 			names[i] = describe(j.Finding)
 			j.Why += fmt.Sprintf("%s (%s); %s", rule, j.Finding.Severity, remedy(j.Finding))
-			d.block(j)
+			d.block(j, blocked)
 		}
 		slices.Sort(fps)
 		d.add(Reason{Kind: kind, Effect: fail, Fingerprints: fps, Message: fmt.Sprintf(
