@@ -225,6 +225,7 @@ type Store interface {
 	Evidence() EvidenceStore
 	Decisions() DecisionStore
 	Audit() AuditStore
+	Releases() ReleaseStore
 	// ArtifactDir is the folder where artifact copies of a run's job are kept.
 	ArtifactDir(runID, jobID string) string
 	Close() error
@@ -309,4 +310,122 @@ type AuditStore interface {
 	AppendAudit(ctx context.Context, r *AuditRecord) error
 	// ListAudit returns the records q selects, by Seq.
 	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditRecord, error)
+}
+
+// Release states. A release is final once it is Superseded, RolledBack,
+// Aborted or Failed; Live stays until the next release replaces it.
+const (
+	ReleasePending     = "pending"     // created, nothing started
+	ReleaseStarting    = "starting"    // its instances are starting
+	ReleaseVerifying   = "verifying"   // smoke tests against its own address
+	ReleaseProgressing = "progressing" // traffic moving to it (canary steps, rolling batches)
+	ReleasePaused      = "paused"      // waiting for a person: sluice promote or abort
+	ReleaseMonitoring  = "monitoring"  // all traffic; the monitor window is open
+	ReleaseLive        = "live"        // the environment's live release
+	ReleaseSuperseded  = "superseded"  // was live, replaced by a newer release
+	ReleaseRollingBack = "rolling_back"
+	ReleaseRolledBack  = "rolled_back"
+	ReleaseAborted     = "aborted"
+	ReleaseFailed      = "failed"
+)
+
+// ReleaseFinal reports whether a release in state s will not change again.
+func ReleaseFinal(s string) bool {
+	switch s {
+	case ReleaseSuperseded, ReleaseRolledBack, ReleaseAborted, ReleaseFailed:
+		return true
+	}
+	return false
+}
+
+// Release is an artifact (by digest) with its configuration, deployed to
+// an environment, and where its rollout stands.
+type Release struct {
+	ID      string
+	Env     string
+	Version string
+	// Artifact is the stored copy of the artifact; Digest its "sha256:…".
+	Artifact string
+	Digest   string
+	// RunID is the pipeline run that produced the release, if any.
+	RunID    string
+	Strategy string
+	// Config is the resolved deploy configuration (JSON), so a resumed or
+	// rolled-back release runs exactly as it was deployed.
+	Config []byte
+	State  string
+	// Step is the canary step or rolling batch reached; Weight the share
+	// of traffic (percent) the release has.
+	Step   int
+	Weight int
+	// Message says why the release is in its state.
+	Message string
+	// Request is what a person asked of the release from another process:
+	// "promote", "abort" or "" — the controller acts on it.
+	Request   string
+	Actor     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Instance is one running replica of a release. Data is the target's own
+// record of it (for the local target: PID, start time, port), JSON.
+type Instance struct {
+	ReleaseID string
+	Replica   int
+	State     string // starting, healthy, stopped, crashed
+	Addr      string
+	Data      []byte
+	UpdatedAt time.Time
+}
+
+// EnvState is where an environment stands: its live release, the previous
+// one kept warm for rollback, the candidate being rolled out, and the
+// gateway address it is served on.
+type EnvState struct {
+	Env       string
+	Live      string
+	Previous  string
+	Candidate string
+	Listen    string
+	UpdatedAt time.Time
+}
+
+// Quarantine marks an artifact digest bad in an environment: a release of
+// it was rolled back or aborted. It is not deployed there again without an
+// explicit override.
+type Quarantine struct {
+	Env       string
+	Digest    string
+	ReleaseID string
+	Reason    string
+	CreatedAt time.Time
+}
+
+// ReleaseStore keeps releases, their instances, environment state and the
+// quarantine. Changes that matter carry an audit record written in the
+// same transaction.
+type ReleaseStore interface {
+	// CreateRelease stores r (ID required, unique) and audit in one
+	// transaction.
+	CreateRelease(ctx context.Context, r *Release, audit *AuditRecord) error
+	GetRelease(ctx context.Context, id string) (*Release, error)
+	// UpdateRelease writes every mutable field of r (and audit, when not
+	// nil) in one transaction.
+	UpdateRelease(ctx context.Context, r *Release, audit *AuditRecord) error
+	// SetReleaseRequest records a person's request (promote, abort) for the
+	// controller, with its audit record.
+	SetReleaseRequest(ctx context.Context, id, request string, audit *AuditRecord) error
+	// ListReleases returns env's releases, newest first (limit 0: all).
+	ListReleases(ctx context.Context, env string, limit int) ([]*Release, error)
+	PutInstance(ctx context.Context, in *Instance) error
+	ListInstances(ctx context.Context, releaseID string) ([]*Instance, error)
+	// GetEnv returns env's state; an environment never deployed to gives
+	// ErrNotFound.
+	GetEnv(ctx context.Context, env string) (*EnvState, error)
+	// PutEnv writes env's state (and audit, when not nil) in one transaction.
+	PutEnv(ctx context.Context, e *EnvState, audit *AuditRecord) error
+	PutQuarantine(ctx context.Context, q *Quarantine) error
+	// GetQuarantine returns the quarantine of digest in env, or ErrNotFound.
+	GetQuarantine(ctx context.Context, env, digest string) (*Quarantine, error)
 }

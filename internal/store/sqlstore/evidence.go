@@ -127,6 +127,12 @@ type auditStore struct{ s *Store }
 // processes appending at once are serialised and each sees the other's
 // record as its predecessor.
 func (as auditStore) AppendAudit(ctx context.Context, r *store.AuditRecord) error {
+	return as.s.inTx(ctx, func(tx *sql.Tx) error { return appendAuditTx(ctx, tx, r) })
+}
+
+// appendAuditTx appends r inside tx, so a state change and its audit
+// record commit together.
+func appendAuditTx(ctx context.Context, tx *sql.Tx, r *store.AuditRecord) error {
 	if r.Action == "" {
 		return errors.New("append audit record: empty action")
 	}
@@ -139,25 +145,23 @@ func (as auditStore) AppendAudit(ctx context.Context, r *store.AuditRecord) erro
 	if err != nil {
 		return fmt.Errorf("append audit record %s: %w", r.Action, err)
 	}
-	return as.s.inTx(ctx, func(tx *sql.Tx) error {
-		var (
-			seq  int64
-			prev string
-		)
-		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("append audit record %s: %w", r.Action, err)
-		}
-		r.Seq, r.PrevHash = seq+1, prev
-		r.Hash = store.AuditHash(prev, r)
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit (seq, time, actor, action, subject, data, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Seq, nanos(r.Time), r.Actor, r.Action, r.Subject, data, r.PrevHash, r.Hash)
-		if err != nil {
-			return fmt.Errorf("append audit record %s: %w", r.Action, err)
-		}
-		return nil
-	})
+	var (
+		seq  int64
+		prev string
+	)
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("append audit record %s: %w", r.Action, err)
+	}
+	r.Seq, r.PrevHash = seq+1, prev
+	r.Hash = store.AuditHash(prev, r)
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit (seq, time, actor, action, subject, data, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, nanos(r.Time), r.Actor, r.Action, r.Subject, data, r.PrevHash, r.Hash)
+	if err != nil {
+		return fmt.Errorf("append audit record %s: %w", r.Action, err)
+	}
+	return nil
 }
 
 // ListAudit returns the records q selects, by Seq.

@@ -183,6 +183,9 @@ func (s *Store) Decisions() store.DecisionStore { return decisionStore{s} }
 // Audit returns the audit trail.
 func (s *Store) Audit() store.AuditStore { return auditStore{s} }
 
+// Releases returns the release store.
+func (s *Store) Releases() store.ReleaseStore { return releaseStore{s} }
+
 // ArtifactDir returns <dataDir>/artifacts/<runID>/<jobID>, with both ids
 // escaped into safe single path elements. The folder is not created.
 func (s *Store) ArtifactDir(runID, jobID string) string {

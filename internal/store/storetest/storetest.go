@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Evidence", evidenceTests},
 		{"Decisions", decisionTests},
 		{"Audit", auditTests},
+		{"Releases", releaseTests},
 		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {
