@@ -29,12 +29,16 @@ _sluice_tools_install() (
   apt=()
   command -v bandit >/dev/null 2>&1 || apt+=(bandit)
   command -v npm >/dev/null 2>&1 || apt+=(nodejs npm)
+  # Prometheus: Debian's package "prometheus" (the server the analysis
+  # provider tests of internal/delivery/analysis query).
+  command -v prometheus >/dev/null 2>&1 || apt+=(prometheus)
   if ((${#apt[@]})); then
     log "installing ${apt[*]} (apt-get)"
     as_root apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${apt[@]}" >&2
   fi
   command -v bandit >/dev/null 2>&1 || { log "bandit is still not on PATH"; exit 1; }
+  command -v prometheus >/dev/null 2>&1 || { log "prometheus is still not on PATH"; exit 1; }
   # ESLint 10 needs Node.js 20.19 or later.
   if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
     log "ESLint 10 needs Node.js 20.19 or later; this machine has $(node --version)"

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,5 +221,26 @@ func TestSignalStopsProcess(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
 		t.Errorf("no graceful stop in the logs:\n%s", stderr.String())
+	}
+}
+
+func TestFaults(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	faultRate, faultDelay = "1", ""
+	defer func() { faultRate, faultDelay = "", "" }()
+	h, err := faults(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"/books": http.StatusInternalServerError, "/healthz": http.StatusOK, "/books/1": http.StatusOK} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want {
+			t.Errorf("%s with faultRate=1: %d, want %d", path, rec.Code, want)
+		}
+	}
+	faultRate = "lots"
+	if _, err := faults(ok); err == nil {
+		t.Error("a bad fault rate was accepted")
 	}
 }

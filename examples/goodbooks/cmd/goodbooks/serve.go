@@ -34,8 +34,13 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		defer os.Remove(cfg.addrFile)
 	}
 
+	handler, err := faults(books.Handler(books.NewStore(books.Seed()...), cfg.version))
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("fault settings of this build: %w", err)
+	}
 	srv := &http.Server{
-		Handler:           logRequests(log, books.Handler(books.NewStore(books.Seed()...), cfg.version)),
+		Handler:           logRequests(log, handler),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

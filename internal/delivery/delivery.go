@@ -1,0 +1,238 @@
+// Package delivery puts progressive delivery together on one machine: the
+// release controller (package release) with the local process target, the
+// gateway's routing table and the gateway's own traffic metrics.
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/sluice-ci/sluice/internal/delivery/analysis"
+	"github.com/sluice-ci/sluice/internal/delivery/local"
+	"github.com/sluice-ci/sluice/internal/delivery/release"
+	"github.com/sluice-ci/sluice/internal/delivery/route"
+	"github.com/sluice-ci/sluice/internal/gateway"
+	"github.com/sluice-ci/sluice/internal/store"
+)
+
+// GatewayDir is the gateway's folder inside a data folder.
+func GatewayDir(dataDir string) string { return filepath.Join(dataDir, "gateway") }
+
+// LocalTarget runs replicas as processes on this machine (local package).
+type LocalTarget struct {
+	// DataDir holds the replicas' log files (releases/<id>/).
+	DataDir string
+	// BaseEnv is the environment every replica starts from (PATH, HOME …);
+	// the deploy section's env comes on top.
+	BaseEnv map[string]string
+}
+
+// Start starts replica n of rel and waits until it is healthy.
+func (t LocalTarget) Start(ctx context.Context, rel *store.Release, cfg *release.Config, replica int) (*store.Instance, error) {
+	hc, err := local.HealthFromSpec(cfg.Health)
+	if err != nil {
+		return nil, fmt.Errorf("deploy.health: %w", err)
+	}
+	env := map[string]string{}
+	for k, v := range t.BaseEnv {
+		env[k] = v
+	}
+	for k, v := range cfg.Env {
+		env[k] = v
+	}
+	vars := map[string]string{"ARTIFACT": rel.Artifact, "VERSION": rel.Version}
+	if cfg.Shell {
+		// A shell command line reads the values from its environment;
+		// nothing is substituted into the shell's text.
+		env["ARTIFACT"], env["VERSION"] = rel.Artifact, rel.Version
+		vars = nil
+	}
+	spec := local.Spec{Release: rel.ID, Replica: replica, Argv: cfg.Run, Env: env, Vars: vars, Dir: cfg.Workdir,
+		LogFile: filepath.Join(t.DataDir, "releases", rel.ID, fmt.Sprintf("replica-%d.log", replica))}
+	inst, err := local.StartHealthy(ctx, spec, hc, 3)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(inst)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Instance{ReleaseID: rel.ID, Replica: replica, State: release.InstanceHealthy, Addr: inst.Addr, Data: data}, nil
+}
+
+func instanceOf(in *store.Instance) (*local.Instance, error) {
+	var li local.Instance
+	if err := json.Unmarshal(in.Data, &li); err != nil {
+		return nil, fmt.Errorf("instance %d of %s: %w", in.Replica, in.ReleaseID, err)
+	}
+	return &li, nil
+}
+
+// Stop stops the instance's process group gracefully.
+func (t LocalTarget) Stop(ctx context.Context, in *store.Instance, grace time.Duration) error {
+	li, err := instanceOf(in)
+	if err != nil {
+		return err
+	}
+	return local.Stop(ctx, li, grace)
+}
+
+// Alive reports whether the instance's process still runs.
+func (t LocalTarget) Alive(in *store.Instance) bool {
+	li, err := instanceOf(in)
+	return err == nil && local.Alive(li)
+}
+
+// GatewayRouter edits the routing table the gateway in Dir serves.
+type GatewayRouter struct {
+	Dir string
+	// Header is the request header that pins a request to a release (for
+	// testers and smoke tests); empty means X-Sluice-Release.
+	Header string
+}
+
+// Route replaces env's routing in the table and has the gateway load it.
+func (r GatewayRouter) Route(ctx context.Context, env, listen string, releases []route.Release) error {
+	unlock, err := lockFile(filepath.Join(r.Dir, "routes.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t, err := route.Load(r.Dir)
+	if err != nil {
+		return err
+	}
+	header := r.Header
+	if header == "" {
+		header = "X-Sluice-Release"
+	}
+	t.Generation = max(t.Generation+1, time.Now().UnixNano())
+	t.Environments[env] = &route.Environment{Listen: listen, Releases: releases, Header: header}
+	if err := route.Save(r.Dir, t); err != nil {
+		return err
+	}
+	return gateway.Reload(ctx, r.Dir)
+}
+
+// lockFile takes an exclusive lock on path, waiting for it.
+func lockFile(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// GatewayMeter measures releases from the gateway's counters.
+type GatewayMeter struct{ p *analysis.Gateway }
+
+// NewGatewayMeter reads the gateway serving dir.
+func NewGatewayMeter(dir string) *GatewayMeter {
+	return &GatewayMeter{p: analysis.NewGateway(func(ctx context.Context) (*route.Stats, error) {
+		return gateway.FetchStats(ctx, dir)
+	})}
+}
+
+// Begin starts a window.
+func (m *GatewayMeter) Begin(ctx context.Context, env, id string) error {
+	return m.p.Begin(ctx, analysis.Query{Env: env, Release: id})
+}
+
+// Measure measures since Begin, or since since when it is not zero.
+func (m *GatewayMeter) Measure(ctx context.Context, env, id string, since time.Time) (analysis.Metrics, error) {
+	return m.p.Measure(ctx, analysis.Query{Env: env, Release: id, Since: since})
+}
+
+// ErrGatewayDown means no gateway answers for the data folder.
+var ErrGatewayDown = errors.New("the gateway is not running")
+
+// GatewayUp reports whether a gateway answers for dir.
+func GatewayUp(ctx context.Context, dir string) bool {
+	addr, _, err := gateway.ReadAdmin(dir)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
+	if err != nil {
+		return false
+	}
+	res, err := healthClient.Do(req)
+	if err != nil {
+		return false
+	}
+	res.Body.Close()
+	return res.StatusCode == http.StatusOK
+}
+
+var healthClient = &http.Client{Transport: &http.Transport{Proxy: nil}}
+
+// EnsureGateway starts `self gateway --dir dir` in its own session (so it
+// outlives this process: the data plane keeps serving when the control
+// plane stops) unless a gateway already answers for dir, and waits until
+// it does.
+func EnsureGateway(ctx context.Context, dir, self string) (started bool, err error) {
+	if GatewayUp(ctx, dir) {
+		return false, nil
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return false, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, err
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, "gateway.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return false, err
+	}
+	defer logf.Close()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return false, err
+	}
+	defer devnull.Close()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	p, err := os.StartProcess(self, []string{self, "gateway", "--dir", dir}, &os.ProcAttr{
+		Dir: dir, Env: env, Files: []*os.File{devnull, logf, logf},
+		Sys: &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		return false, fmt.Errorf("start the gateway: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { _, err := p.Wait(); exited <- err }()
+	deadline := time.NewTimer(15 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return true, ctx.Err()
+		case <-exited:
+			return true, fmt.Errorf("%w: it exited at start; see %s", ErrGatewayDown, filepath.Join(dir, "gateway.log"))
+		case <-deadline.C:
+			return true, fmt.Errorf("%w: it did not answer within 15s; see %s", ErrGatewayDown, filepath.Join(dir, "gateway.log"))
+		case <-tick.C:
+			if GatewayUp(ctx, dir) {
+				return true, nil
+			}
+		}
+	}
+}
