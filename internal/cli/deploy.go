@@ -289,5 +289,3 @@ control its lifetime.`,
 	cmd.Flags().StringVar(&admin, "admin", "", "admin API address (default 127.0.0.1, any free port)")
 	return cmd
 }
-
-
