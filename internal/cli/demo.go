@@ -8,10 +8,15 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/sluice-ci/sluice/examples"
+	"github.com/sluice-ci/sluice/internal/delivery"
+	"github.com/sluice-ci/sluice/internal/delivery/load"
+	"github.com/sluice-ci/sluice/internal/delivery/release"
 	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/gate"
@@ -123,6 +128,19 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 			showStricter(ctx, st, r, dir, say)
 			showMasking(ctx, st, r, say)
 			showReport(ctx, st, r, dir, keep, say)
+			if r.Status == store.StatusSucceeded {
+				if derr := showDelivery(ctx, g, dir, say); derr != nil {
+					fmt.Fprintf(say, "\ndelivery demo: %v\n", derr)
+					if err == nil {
+						err = &exitError{code: ExitFailed, err: derr}
+					}
+				}
+			}
+			if keep {
+				fmt.Fprintf(say, "\nstaging and production keep running behind the gateway: 'sluice status' shows them, 'sluice down' (in %s) stops them.\n", dir)
+			} else {
+				stopAll(ctx, g, f.file, say)
+			}
 			fmt.Fprintf(say, "\nThe run is stored in %s.\n", g.data)
 			if keep {
 				fmt.Fprintf(say, "Explore it:\n  cd %s\n  sluice runs\n  sluice show %d\n  sluice logs %d report\n", dir, r.Number, r.Number)
@@ -294,5 +312,94 @@ func showReport(ctx context.Context, st store.Store, r *store.Run, dir string, k
 		if err == nil {
 			fmt.Fprintf(w, "Wrote %s\n", path)
 		}
+	}
+}
+
+// showDelivery shows progressive delivery on the production environment
+// the pipeline deployed to: under steady load, a canary of a good build is
+// promoted and a canary of a build that fails 30 % of its listing requests
+// is rolled back by analysis; then the failed requests are counted.
+func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) error {
+	d, err := g.delivery(ctx, filepath.Join(dir, "sluice.yaml"), true)
+	if err != nil {
+		return err
+	}
+	defer d.st.Close()
+	es, err := d.st.Releases().GetEnv(ctx, "production")
+	if err != nil || es.Live == "" {
+		return nil // the pipeline did not reach production
+	}
+	fmt.Fprintln(w, "\nProgressive delivery: production runs behind sluice's gateway at http://"+es.Listen+".")
+	fmt.Fprintln(w, "Building a second good release and a bad one (30% of GET /books fail; health and smoke checks pass) ...")
+	builds := []struct{ name, ldflags string }{
+		{"v2", "-X main.version=2.0.0"},
+		{"bad", "-X main.version=2.1.0-bad -X main.faultRate=0.3"},
+	}
+	for _, b := range builds {
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", b.ldflags, "-o", filepath.Join("dist", b.name, "goodbooks"), "./cmd/goodbooks")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", b.name, err, out)
+		}
+	}
+	p, _, err := loadPipeline(g, d.file)
+	if err != nil {
+		return err
+	}
+	cfg, err := release.Resolve(p, "production", d.dir)
+	if err != nil {
+		return err
+	}
+	d.ctl = release.New(release.Options{Store: d.st, DataDir: d.data, Actor: currentUser(), Logger: g.logger(),
+		Target: delivery.LocalTarget{DataDir: d.data, BaseEnv: baseEnv(nil)},
+		Router: delivery.GatewayRouter{Dir: delivery.GatewayDir(d.data)}, Meter: delivery.NewGatewayMeter(delivery.GatewayDir(d.data)),
+		Observer: func(e release.Event) {
+			fmt.Fprintf(w, "  %s %s %s: %s\n", e.Time.Format("15:04:05.000"), e.Version, e.State, e.Message)
+		}})
+	gen := load.Start(ctx, load.Options{URL: "http://" + es.Listen + "/books", Workers: 4, Pause: 5 * time.Millisecond})
+	fmt.Fprintln(w, "Steady load on production (4 clients) from now on.")
+	fmt.Fprintln(w, "\nCanary of 2.0.0 (10 -> 25 -> 50 -> 100 %, analysis at each step):")
+	_, err = d.ctl.Deploy(ctx, release.DeployRequest{Env: "production", Config: cfg, Artifact: filepath.Join(dir, "dist", "v2", "goodbooks"), Version: "2.0.0"})
+	if err != nil {
+		gen.Stop()
+		return err
+	}
+	fmt.Fprintln(w, "\nCanary of 2.1.0-bad:")
+	cfgBad := *cfg
+	_, err = d.ctl.Deploy(ctx, release.DeployRequest{Env: "production", Config: &cfgBad, Artifact: filepath.Join(dir, "dist", "bad", "goodbooks"), Version: "2.1.0-bad"})
+	if !errors.Is(err, release.ErrRolledBack) {
+		gen.Stop()
+		if err == nil {
+			return fmt.Errorf("the bad canary was promoted")
+		}
+		return err
+	}
+	time.Sleep(time.Second)
+	c := gen.Stop()
+	var bad int64
+	for id, n := range c.ByRelease {
+		if r, err := d.st.Releases().GetRelease(ctx, id); err == nil && r.Version == "2.1.0-bad" {
+			bad = n
+		}
+	}
+	fmt.Fprintf(w, "\nLoad: %d requests, %d failed — all of them answered by the bad canary, which served %d requests (%.1f%%) before analysis rolled it back; production is on 2.0.0 again and 2.1.0-bad is quarantined.\n",
+		c.Requests, c.Failed, bad, 100*float64(bad)/float64(max(c.Requests, 1)))
+	return nil
+}
+
+// stopAll stops the demo's releases and its gateway.
+func stopAll(ctx context.Context, g *globals, file string, w io.Writer) {
+	d, err := g.delivery(ctx, file, true)
+	if err != nil {
+		return
+	}
+	defer d.st.Close()
+	for _, env := range []string{"dev", "staging", "production"} {
+		if _, err := d.st.Releases().GetEnv(ctx, env); err == nil {
+			_ = d.ctl.Down(ctx, env)
+		}
+	}
+	if stopped, _ := delivery.StopGateway(ctx, delivery.GatewayDir(d.data)); stopped {
+		fmt.Fprintln(w, "Stopped the demo's releases and gateway.")
 	}
 }

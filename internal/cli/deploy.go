@@ -289,3 +289,62 @@ control its lifetime.`,
 	cmd.Flags().StringVar(&admin, "admin", "", "admin API address (default 127.0.0.1, any free port)")
 	return cmd
 }
+
+func newDownCmd(g *globals) *cobra.Command {
+	var file, env string
+	var keepGateway bool
+	cmd := &cobra.Command{
+		Use:   "down [--env NAME]",
+		Short: "Stop the releases of an environment (default: all) and the gateway",
+		Long: `Stop every replica of every release of an environment — or of every
+environment of the pipeline — and take it out of the gateway's routing; then
+stop the gateway itself unless --keep-gateway. The store keeps the history;
+the next deploy starts from scratch.`,
+		Example: `  sluice down
+  sluice down --env staging --keep-gateway`,
+		Args: argsBetween(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			d, err := g.delivery(ctx, file, true)
+			if err != nil {
+				return err
+			}
+			defer d.st.Close()
+			envs := []string{env}
+			if env == "" {
+				p, err := readPipelineQuiet(d.file)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				envs = envs[:0]
+				for _, e := range p.Environments {
+					envs = append(envs, e.Name)
+				}
+			}
+			for _, e := range envs {
+				if _, err := d.st.Releases().GetEnv(ctx, e); errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				if err := d.ctl.Down(ctx, e); err != nil {
+					return deliveryResult(err)
+				}
+				fmt.Fprintf(g.s.out, "stopped %s\n", e)
+			}
+			if env == "" && !keepGateway {
+				stopped, err := delivery.StopGateway(ctx, delivery.GatewayDir(d.data))
+				if err != nil {
+					return err
+				}
+				if stopped {
+					fmt.Fprintln(g.s.out, "stopped the gateway")
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "pipeline file (default sluice.yaml)")
+	cmd.Flags().StringVar(&env, "env", "", "environment (default: every one, and the gateway)")
+	cmd.Flags().BoolVar(&keepGateway, "keep-gateway", false, "leave the gateway running")
+	_ = cmd.RegisterFlagCompletionFunc("env", completeEnvs(&file))
+	return cmd
+}

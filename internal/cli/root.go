@@ -153,6 +153,7 @@ and Kubernetes files, insecure Go code and vulnerable container images.`,
 		newStatusCmd(g),
 		newHistoryCmd(g),
 		newGatewayCmd(g),
+		newDownCmd(g),
 		newLoadCmd(g),
 		newVersionCmd(g),
 	)

@@ -236,3 +236,36 @@ func EnsureGateway(ctx context.Context, dir, self string) (started bool, err err
 		}
 	}
 }
+
+// StopGateway stops the gateway serving dir (SIGTERM; it finishes the
+// requests in flight), if one runs.
+func StopGateway(ctx context.Context, dir string) (bool, error) {
+	data, err := os.ReadFile(filepath.Join(dir, gateway.AdminFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var info gateway.AdminInfo
+	if err := json.Unmarshal(data, &info); err != nil || info.PID <= 0 {
+		return false, fmt.Errorf("%s: no pid", filepath.Join(dir, gateway.AdminFile))
+	}
+	if !GatewayUp(ctx, dir) {
+		return false, nil
+	}
+	p, err := os.FindProcess(info.PID)
+	if err != nil {
+		return false, err
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		return false, nil
+	}
+	for range 200 {
+		if !GatewayUp(ctx, dir) {
+			return true, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true, fmt.Errorf("the gateway (pid %d) did not stop within 10s", info.PID)
+}

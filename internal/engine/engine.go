@@ -80,6 +80,9 @@ func New(o Options) *Engine {
 		self:     o.Self,
 		admitFn:  o.Admit,
 	}
+	if abs, err := filepath.Abs(e.stateDir); err == nil && e.stateDir != "" {
+		e.stateDir = abs
+	}
 	if e.self == "" {
 		if exe, err := os.Executable(); err == nil {
 			e.self = exe

@@ -311,6 +311,7 @@ func (x *execution) jobEnv(pj *plan.Job, c expr.Context, outputFile string) (map
 		"SLUICE_BRANCH": r.Branch, "SLUICE_COMMIT": r.Commit, "SLUICE_EVENT": r.Event,
 		"SLUICE_ENVIRONMENT": r.Environment, "SLUICE_WORKSPACE": r.Workdir, "SLUICE_OUTPUT": outputFile,
 		"SLUICE_BIN": x.e.self, "SLUICE_REPORTS": x.e.ReportDir(r.ID), "SLUICE_JOB_FILE": safeName(pj.ID),
+		"SLUICE_DATA": x.e.stateDir,
 	} {
 		env[k] = v
 	}

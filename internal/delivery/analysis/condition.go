@@ -31,7 +31,8 @@ var conditionKeys = []string{KeySuccessRate, KeyErrorRate, KeyP50, KeyP90, KeyP9
 type Condition struct {
 	// Key is the metric compared, one of the Key constants.
 	Key string
-	// Op is ">=", ">", "<=" or "<". For KeyMinRequests it is always ">=".
+	// Op is ">=", ">", "<=", "<" or "==". For KeyMinRequests it is
+	// always ">=".
 	Op string
 	// Threshold is in the metric's unit: a fraction 0..1 for the rates,
 	// seconds for the percentiles, requests per second for rps, a count
@@ -84,6 +85,9 @@ func (c Condition) Holds(m Metrics) bool {
 		return v <= c.Threshold
 	case "<":
 		return v < c.Threshold
+	case "==":
+		// Measured rates are quotients: equal within rounding.
+		return math.Abs(v-c.Threshold) <= 1e-9*max(1, math.Abs(c.Threshold))
 	}
 	return false
 }
@@ -119,7 +123,7 @@ func formatSeconds(s float64) string {
 //	rps                       ">= 10" (requests per second; "10/s" too)
 //	min_requests              "100" or ">= 100" (a count)
 //
-// The operator is one of >=, >, <=, <. The result is in the order of the
+// The operator is one of >=, >, <=, <, ==. The result is in the order of the
 // list above. All problems are reported at once, each naming the key and
 // the text; an unknown key lists the valid ones.
 func ParseConditions(m map[string]string) ([]Condition, error) {
@@ -210,7 +214,7 @@ func parseCondition(key, text string) (Condition, error) {
 
 // splitOp separates a leading comparison operator from the value.
 func splitOp(s string) (op, val string) {
-	for _, o := range []string{">=", "<=", ">", "<"} {
+	for _, o := range []string{">=", "<=", "==", ">", "<"} {
 		if rest, ok := strings.CutPrefix(s, o); ok {
 			return o, strings.TrimSpace(rest)
 		}

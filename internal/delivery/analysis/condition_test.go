@@ -23,6 +23,7 @@ func TestParseConditions(t *testing.T) {
 		{"p95", "<= 250us", "<=", 0.00025, "p95 <= 250us"},
 		{"rps", ">= 10", ">=", 10, "rps >= 10"},
 		{"rps", "> 2.5/s", ">", 2.5, "rps > 2.5/s"},
+		{"success_rate", "== 100%", "==", 1, "success_rate == 100%"},
 		{"min_requests", "100", ">=", 100, "min_requests >= 100"},
 		{"min_requests", ">= 0", ">=", 0, "min_requests >= 0"},
 	}
@@ -54,7 +55,8 @@ func TestParseConditionsErrors(t *testing.T) {
 		{"p99", "<= fast", []string{"p99", "not a duration"}},
 		{"p99", "<= -5ms", []string{"p99", "cannot be negative"}},
 		{"p99", "<=", []string{"p99", "no threshold"}},
-		{"p99", "== 1s", []string{"p99", "no comparison"}},
+		{"p99", "= 1s", []string{"p99", "no comparison"}},
+		{"p99", "=> 1s", []string{"p99", "no comparison"}},
 		{"rps", "> -1", []string{"rps", "not a rate"}},
 		{"min_requests", "lots", []string{"min_requests", `"lots"`, "whole number"}},
 		{"min_requests", "1.5", []string{"min_requests", "whole number"}},

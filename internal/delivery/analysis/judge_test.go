@@ -41,6 +41,8 @@ func TestJudge(t *testing.T) {
 			[]string{"error_rate > 2% breached: measured 3.1% over 300 requests"}},
 		{"rollback quiet", Metrics{Requests: 300, ErrorRate: 0.02}, map[string]string{"error_rate": "> 2%"}, 50, true, Successful, nil},
 		{"rollback too little traffic", Metrics{Requests: 3, ErrorRate: 1}, map[string]string{"error_rate": "> 2%"}, 50, true, Inconclusive, []string{"only 3 requests, need 50"}},
+		{"equal", Metrics{Requests: 3, SuccessRate: 1 - 1.0/3 - 2.0/3 + 1}, map[string]string{"success_rate": "== 100%"}, 0, false, Successful, nil},
+		{"not equal", Metrics{Requests: 300, SuccessRate: 0.999}, map[string]string{"success_rate": "== 100%"}, 0, false, Failed, []string{"success_rate == 100% failed: measured 99.9%"}},
 		{"rps", Metrics{Requests: 300, RPS: 4.2}, map[string]string{"rps": ">= 5"}, 0, false, Failed, []string{"rps >= 5 failed: measured 4.2"}},
 	}
 	for _, tt := range tests {

@@ -327,3 +327,39 @@ func (c *Controller) Rollback(ctx context.Context, env, to string, override bool
 	}
 	return c.o.Store.Releases().GetRelease(ctx, targetID)
 }
+
+// Down stops everything of env: every replica of every release, and the
+// environment's routing (its listener answers nothing). The releases that
+// ran are marked superseded; the next deploy starts from scratch.
+func (c *Controller) Down(ctx context.Context, env string) error {
+	unlock, err := c.lockEnv(env)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	es, err := c.envState(ctx, env)
+	if err != nil {
+		return err
+	}
+	rels, err := c.o.Store.Releases().ListReleases(ctx, env, 0)
+	if err != nil {
+		return err
+	}
+	if es.Listen != "" {
+		if err := c.o.Router.Route(ctx, env, es.Listen, nil); err != nil {
+			c.o.Logger.Warn("clear routing", "env", env, "err", err)
+		}
+	}
+	for _, r := range rels {
+		c.stopRelease(ctx, r.ID)
+		if !store.ReleaseFinal(r.State) {
+			r.Weight = 0
+			if err := c.transition(ctx, r, nil, store.ReleaseSuperseded, "stopped by sluice down"); err != nil {
+				return err
+			}
+		}
+	}
+	es.Live, es.Previous, es.Candidate = "", "", ""
+	return c.o.Store.Releases().PutEnv(ctx, es, &store.AuditRecord{Time: c.o.Now(), Actor: c.o.Actor, Action: "env.down",
+		Subject: "env/" + env})
+}

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"github.com/sluice-ci/sluice/internal/delivery/analysis"
 	"slices"
 	"strings"
 
@@ -50,6 +51,10 @@ func (c *checker) environments() {
 		}
 		if e.Strategy != nil && e.Strategy.Canary != nil {
 			c.canarySteps(base+".strategy.canary.steps", e.Strategy.Canary.Steps)
+			c.conditions(base+".strategy.canary.analysis", e.Strategy.Canary.Analysis)
+		}
+		if e.Monitor != nil {
+			c.conditions(base+".monitor.rollback_when", e.Monitor.RollbackWhen)
 		}
 	}
 	for _, cycle := range dag.Cycles(names, after) {
@@ -101,5 +106,15 @@ func (c *checker) deploy() {
 		sp := index("deploy.smoke", i)
 		c.condition(sp+".if", s.If)
 		c.templates(sp+".env", s.Env)
+	}
+}
+
+// conditions checks analysis conditions the way the release controller
+// will read them (units, percentages, known metrics).
+func (c *checker) conditions(path string, m map[string]string) {
+	for k, v := range m {
+		if _, err := analysis.ParseConditions(map[string]string{k: v}); err != nil {
+			c.errorf(path+"."+k, "write it like \">= 99%\" for rates or \"<= 500ms\" for latencies", "%v", err)
+		}
 	}
 }

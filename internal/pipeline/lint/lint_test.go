@@ -54,6 +54,14 @@ jobs:
   a: {steps: [{run: x}]}
   b: {needs: a, steps: [{run: y, env: {V: "${{ needs.a.outputs.v }}"}}]}
 `, []string{`warning: jobs.b.steps[0].env.V: job "a" declares no output "v" (hint: declare it in jobs.a.outputs)`}},
+		{"analysis condition without a unit", `
+version: 1
+jobs:
+  a: {steps: [{run: x}]}
+environments:
+  production:
+    strategy: {canary: {steps: [50, 100], analysis: {p99: "<= 500"}}}
+`, []string{`environments.production.strategy.canary.analysis.p99`}},
 		{"coverage range", `
 version: 1
 jobs:

@@ -10,9 +10,9 @@ package main
 // book) pass, and only the analysis of real traffic can tell.
 
 import (
-	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,6 +36,10 @@ func faults(next http.Handler) (http.Handler, error) {
 	if rate <= 0 && delay <= 0 {
 		return next, nil
 	}
+	// Every request adds rate to a running total; a request that carries
+	// the total over a whole number fails: exactly rate of them, spread
+	// evenly, the same every run.
+	var n atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != "/books" {
 			next.ServeHTTP(w, r)
@@ -48,7 +52,8 @@ func faults(next http.Handler) (http.Handler, error) {
 				return
 			}
 		}
-		if rate > 0 && rand.Float64() < rate {
+		k := n.Add(1)
+		if rate > 0 && int64(float64(k)*rate) != int64(float64(k-1)*rate) {
 			http.Error(w, `{"error":"injected fault"}`, http.StatusInternalServerError)
 			return
 		}

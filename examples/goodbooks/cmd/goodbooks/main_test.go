@@ -239,6 +239,22 @@ func TestFaults(t *testing.T) {
 			t.Errorf("%s with faultRate=1: %d, want %d", path, rec.Code, want)
 		}
 	}
+	faultRate = "0.25"
+	h, err = faults(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for range 100 {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/books", nil))
+		if rec.Code == http.StatusInternalServerError {
+			failed++
+		}
+	}
+	if failed != 25 {
+		t.Errorf("faultRate=0.25 failed %d of 100 requests, want 25", failed)
+	}
 	faultRate = "lots"
 	if _, err := faults(ok); err == nil {
 		t.Error("a bad fault rate was accepted")
