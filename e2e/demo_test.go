@@ -17,4 +17,12 @@ func TestDemo(t *testing.T) {
 	r := sluiceWith(t, t.TempDir(), []string{"TMPDIR=" + t.TempDir()}, nil, "demo", "--plain")
 	expectCode(t, r, 0)
 	expectContains(t, r, "stdout", r.stdout, "run #1 succeeded")
+	// Gates admitted each promotion; delivery promoted the good canary and
+	// rolled back the bad one, and the stable release failed no request.
+	for _, want := range []string{"production PASS", "2.0.0 live: monitor window passed",
+		"2.1.0-bad rolled_back: success_rate >= 99% failed", " by anything else.", "audit chain verified",
+		"Stopped the demo's releases and gateway."} {
+		expectContains(t, r, "stderr", r.stderr, want)
+	}
+	expectContains(t, r, "stderr", r.stderr, "rolled it back), 0 by anything else.")
 }

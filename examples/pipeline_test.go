@@ -37,7 +37,7 @@ func TestGoodbooksPipelineParses(t *testing.T) {
 			t.Errorf("job %s timeout = %v, want (0, 10m]", j.ID, j.Timeout.D())
 		}
 	}
-	if want := []string{"lint", "headers", "security", "test", "build", "smoke", "report", "promote-staging", "promote-production", "publish"}; !slices.Equal(ids, want) {
+	if want := []string{"lint", "headers", "security", "test", "build", "smoke", "report", "promote-dev", "promote-staging", "promote-production", "publish"}; !slices.Equal(ids, want) {
 		t.Fatalf("jobs = %v, want %v", ids, want)
 	}
 	if got := p.Job("build").Needs; !slices.Equal(got, []string{"lint", "test"}) {

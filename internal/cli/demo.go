@@ -350,6 +350,11 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 	if err != nil {
 		return err
 	}
+	stagingCfg, err := release.Resolve(p, "staging", d.dir)
+	if err != nil {
+		return err
+	}
+	after := p.Environment("production").After
 	d.ctl = release.New(release.Options{Store: d.st, DataDir: d.data, Actor: currentUser(), Logger: g.logger(),
 		Target: delivery.LocalTarget{DataDir: d.data, BaseEnv: baseEnv(nil)},
 		Router: delivery.GatewayRouter{Dir: delivery.GatewayDir(d.data)}, Meter: delivery.NewGatewayMeter(delivery.GatewayDir(d.data)),
@@ -358,15 +363,22 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 		}})
 	gen := load.Start(ctx, load.Options{URL: "http://" + es.Listen + "/books", Workers: 4, Pause: 5 * time.Millisecond})
 	fmt.Fprintln(w, "Steady load on production (4 clients) from now on.")
-	fmt.Fprintln(w, "\nCanary of 2.0.0 (10 -> 25 -> 50 -> 100 %, analysis at each step):")
-	_, err = d.ctl.Deploy(ctx, release.DeployRequest{Env: "production", Config: cfg, Artifact: filepath.Join(dir, "dist", "v2", "goodbooks"), Version: "2.0.0"})
-	if err != nil {
-		gen.Stop()
-		return err
+	for _, b := range []struct{ name, version string }{{"v2", "2.0.0"}, {"bad", "2.1.0-bad"}} {
+		art := filepath.Join(dir, "dist", b.name, "goodbooks")
+		fmt.Fprintf(w, "\n%s to staging first (blue-green; production takes only what staging ran):\n", b.version)
+		sc := *stagingCfg
+		if _, err := d.ctl.Deploy(ctx, release.DeployRequest{Env: "staging", Config: &sc, Artifact: art, Version: b.version}); err != nil {
+			gen.Stop()
+			return err
+		}
+		fmt.Fprintf(w, "Canary of %s in production (10 -> 25 -> 50 -> 100 %%, analysis at each step):\n", b.version)
+		pc := *cfg
+		_, err = d.ctl.Deploy(ctx, release.DeployRequest{Env: "production", Config: &pc, Artifact: art, Version: b.version, After: after})
+		if b.name == "v2" && err != nil {
+			gen.Stop()
+			return err
+		}
 	}
-	fmt.Fprintln(w, "\nCanary of 2.1.0-bad:")
-	cfgBad := *cfg
-	_, err = d.ctl.Deploy(ctx, release.DeployRequest{Env: "production", Config: &cfgBad, Artifact: filepath.Join(dir, "dist", "bad", "goodbooks"), Version: "2.1.0-bad"})
 	if !errors.Is(err, release.ErrRolledBack) {
 		gen.Stop()
 		if err == nil {
@@ -376,14 +388,15 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 	}
 	time.Sleep(time.Second)
 	c := gen.Stop()
-	var bad int64
+	var bad, badFailed int64
 	for id, n := range c.ByRelease {
-		if r, err := d.st.Releases().GetRelease(ctx, id); err == nil && r.Version == "2.1.0-bad" {
-			bad = n
+		if r, err := d.st.Releases().GetRelease(ctx, id); err == nil && r.Env == "production" && r.Version == "2.1.0-bad" {
+			bad, badFailed = n, c.FailedByRelease[id]
 		}
 	}
-	fmt.Fprintf(w, "\nLoad: %d requests, %d failed — all of them answered by the bad canary, which served %d requests (%.1f%%) before analysis rolled it back; production is on 2.0.0 again and 2.1.0-bad is quarantined.\n",
-		c.Requests, c.Failed, bad, 100*float64(bad)/float64(max(c.Requests, 1)))
+	fmt.Fprintf(w, "\nLoad on production: %d requests, %d failed: %d of them answered by the bad canary (which served %d requests, %.1f%% of the load, before analysis rolled it back), %d by anything else.\n",
+		c.Requests, c.Failed, badFailed, bad, 100*float64(bad)/float64(max(c.Requests, 1)), c.Failed-badFailed)
+	fmt.Fprintln(w, "Production is on 2.0.0 again; 2.1.0-bad is quarantined there ('sluice history --env production').")
 	return nil
 }
 

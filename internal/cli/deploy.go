@@ -79,7 +79,7 @@ func deliveryResult(err error) error {
 		return nil
 	case errors.Is(err, release.ErrBusy):
 		return &exitError{code: ExitFailed, err: err}
-	case errors.Is(err, release.ErrRolledBack), errors.Is(err, release.ErrQuarantined):
+	case errors.Is(err, release.ErrRolledBack), errors.Is(err, release.ErrQuarantined), errors.Is(err, release.ErrNotPromoted):
 		return &exitError{code: ExitFailed, err: err}
 	case errors.Is(err, context.Canceled):
 		return &exitError{code: ExitCanceled, err: fmt.Errorf("interrupted: the gateway keeps serving its last routing; run 'sluice deploy --resume --env ENV' to continue, or 'sluice abort --env ENV'")}
@@ -104,7 +104,9 @@ own address, then given traffic through sluice's gateway: all at once
 replicas at a time (rolling). After the switch the monitor window watches
 it; a breach, a failed analysis or a crashed replica rolls back to the
 previous release, which is kept warm. A rolled-back or aborted artifact is
-quarantined in that environment: deploying it again needs --override.
+quarantined in that environment: deploying it again needs --override. An
+environment with after: [staging] takes only an artifact that was live in
+staging (by digest), unless --override.
 
 The gateway (the data plane) is started in the background when it does not
 run, and keeps serving when this command stops. If this command is killed
@@ -148,7 +150,8 @@ or configuration error, 130 interrupted.`,
 			if _, err := os.Stat(artifact); err != nil {
 				return usageErr("--artifact %s: %v", artifact, err)
 			}
-			rel, err := d.ctl.Deploy(ctx, release.DeployRequest{Env: env, Config: cfg, Artifact: artifact, Version: version, Override: override})
+			rel, err := d.ctl.Deploy(ctx, release.DeployRequest{Env: env, Config: cfg, Artifact: artifact, Version: version,
+				After: p.Environment(env).After, Override: override})
 			if err != nil {
 				return deliveryResult(err)
 			}

@@ -118,9 +118,17 @@ type DeployRequest struct {
 	Artifact string
 	Version  string
 	RunID    string
-	// Override deploys a quarantined artifact.
+	// After are the environments the artifact must have been live in
+	// first (the environment's after:), checked by digest.
+	After []string
+	// Override deploys a quarantined artifact, or one that skipped an
+	// environment of After.
 	Override bool
 }
+
+// ErrNotPromoted: the artifact has not been live in an environment that
+// must come first.
+var ErrNotPromoted = errors.New("artifact has not been through the environments before this one")
 
 // Deploy takes req.Artifact to req.Env with the environment's strategy and
 // returns the release once it is live, or an error wrapping ErrRolledBack
@@ -140,6 +148,18 @@ func (c *Controller) Deploy(ctx context.Context, req DeployRequest) (*store.Rele
 	if q, err := rs.GetQuarantine(ctx, req.Env, digest); err == nil && !req.Override {
 		return nil, fmt.Errorf("%w in %s: release %s of it %s; deploy a fixed build, or pass --override to deploy it anyway",
 			ErrQuarantined, req.Env, q.ReleaseID, q.Reason)
+	}
+	if !req.Override {
+		for _, before := range req.After {
+			ok, err := c.wasLive(ctx, before, digest)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, fmt.Errorf("%w: %s (%s) was never live in %s, which comes before %s; deploy it there first, or pass --override",
+					ErrNotPromoted, req.Artifact, digest[:19], before, req.Env)
+			}
+		}
 	}
 	es, err := c.envState(ctx, req.Env)
 	if err != nil {
@@ -333,4 +353,23 @@ func safe(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// wasLive reports whether a release of digest reached all traffic in env
+// and was not rolled back.
+func (c *Controller) wasLive(ctx context.Context, env, digest string) (bool, error) {
+	rels, err := c.o.Store.Releases().ListReleases(ctx, env, 0)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rels {
+		if r.Digest != digest {
+			continue
+		}
+		switch r.State {
+		case store.ReleaseLive, store.ReleaseMonitoring, store.ReleaseSuperseded:
+			return true, nil
+		}
+	}
+	return false, nil
 }
