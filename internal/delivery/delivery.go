@@ -90,6 +90,18 @@ func (t LocalTarget) Alive(in *store.Instance) bool {
 	return err == nil && local.Alive(li)
 }
 
+// Probe checks the instance's health once.
+func (t LocalTarget) Probe(ctx context.Context, in *store.Instance, cfg *release.Config) (int, error) {
+	hc, err := local.HealthFromSpec(cfg.Health)
+	if err != nil {
+		return 1, err
+	}
+	if hc.UnhealthyThreshold <= 0 {
+		hc.UnhealthyThreshold = local.DefaultHealth().UnhealthyThreshold
+	}
+	return hc.UnhealthyThreshold, local.Probe(ctx, in.Addr, hc)
+}
+
 // GatewayRouter edits the routing table the gateway in Dir serves.
 type GatewayRouter struct {
 	Dir string
@@ -99,7 +111,7 @@ type GatewayRouter struct {
 }
 
 // Route replaces env's routing in the table and has the gateway load it.
-func (r GatewayRouter) Route(ctx context.Context, env, listen string, releases []route.Release) error {
+func (r GatewayRouter) Route(ctx context.Context, env, listen string, releases []route.Release, o release.RouteOptions) error {
 	unlock, err := lockFile(filepath.Join(r.Dir, "routes.lock"))
 	if err != nil {
 		return err
@@ -109,12 +121,15 @@ func (r GatewayRouter) Route(ctx context.Context, env, listen string, releases [
 	if err != nil {
 		return err
 	}
-	header := r.Header
+	header := o.Header
 	if header == "" {
-		header = "X-Sluice-Release"
+		header = r.Header
+	}
+	if header == "" {
+		header = gateway.ReleaseHeader
 	}
 	t.Generation = max(t.Generation+1, time.Now().UnixNano())
-	t.Environments[env] = &route.Environment{Listen: listen, Releases: releases, Header: header}
+	t.Environments[env] = &route.Environment{Listen: listen, Releases: releases, Header: header, Sticky: o.Sticky}
 	if err := route.Save(r.Dir, t); err != nil {
 		return err
 	}

@@ -57,6 +57,10 @@ type Config struct {
 	ScaleDownDelay time.Duration     `json:"scale_down_delay,omitempty"`
 	MaxUnavailable string            `json:"max_unavailable,omitempty"`
 	MaxSurge       string            `json:"max_surge,omitempty"`
+	// Sticky and Header configure the gateway's routing of the
+	// environment (a cookie per client; a header picking a release).
+	Sticky bool   `json:"sticky,omitempty"`
+	Header string `json:"header,omitempty"`
 
 	MonitorFor   time.Duration     `json:"monitor_for,omitempty"`
 	RollbackWhen map[string]string `json:"rollback_when,omitempty"`
@@ -113,6 +117,7 @@ func Resolve(p *spec.Pipeline, env, workdir string) (*Config, error) {
 		switch {
 		case st.Canary != nil:
 			c.Steps, c.Interval, c.Analysis = slices.Clone(st.Canary.Steps), st.Canary.Interval.D(), st.Canary.Analysis
+			c.Sticky, c.Header = st.Canary.Sticky, st.Canary.Header
 		case st.BlueGreen != nil:
 			c.ScaleDownDelay = st.BlueGreen.ScaleDownDelay.D()
 		case st.Rolling != nil:
@@ -132,6 +137,11 @@ func Resolve(p *spec.Pipeline, env, workdir string) (*Config, error) {
 	}
 	if m := e.Monitor; m != nil {
 		c.MonitorFor, c.RollbackWhen = m.Duration.D(), m.RollbackWhen
+	}
+	for what, m := range map[string]map[string]string{"strategy.canary.analysis": c.Analysis, "monitor.rollback_when": c.RollbackWhen} {
+		if _, _, err := splitSources(m); err != nil {
+			return nil, fmt.Errorf("environment %s: %s: %w", env, what, err)
+		}
 	}
 	if e.URL != "" {
 		addr, err := listenOf(e.URL)

@@ -29,13 +29,24 @@ type Target interface {
 	Stop(ctx context.Context, in *store.Instance, grace time.Duration) error
 	// Alive reports whether the instance's process still runs.
 	Alive(in *store.Instance) bool
+	// Probe checks the instance's health once; unhealthy is how many
+	// failed probes in a row make it unhealthy.
+	Probe(ctx context.Context, in *store.Instance, cfg *Config) (unhealthy int, err error)
 }
 
 // Router publishes an environment's routing to the gateway.
 type Router interface {
 	// Route makes the gateway serve env on listen with releases, and
 	// returns once the gateway serves the new table.
-	Route(ctx context.Context, env, listen string, releases []route.Release) error
+	Route(ctx context.Context, env, listen string, releases []route.Release, o RouteOptions) error
+}
+
+// RouteOptions are an environment's routing settings.
+type RouteOptions struct {
+	// Sticky keeps a client on the release that first served it.
+	Sticky bool
+	// Header picks a release by id or version (default X-Sluice-Release).
+	Header string
 }
 
 // Meter measures a release's traffic for analysis.

@@ -2,6 +2,7 @@ package release
 
 import (
 	"strings"
+	"time"
 
 	"github.com/sluice-ci/sluice/internal/delivery/analysis"
 )
@@ -27,14 +28,59 @@ type judge struct {
 	rollback bool
 	minReq   int64
 	errors   int
+	src      sources
+	prom     *analysis.Prometheus
+	hook     *analysis.Webhook
 }
 
-func newJudge(conds map[string]string, rollback bool) (*judge, error) {
+// sources are where a judge's numbers come from, besides the gateway.
+type sources struct {
+	prometheus string // metrics from this Prometheus server
+	webhook    string // and a pass/fail verdict from this URL
+}
+
+// splitSources separates the source URLs from the conditions.
+func splitSources(m map[string]string) (map[string]string, sources, error) {
+	var src sources
+	conds := map[string]string{}
+	for k, v := range m {
+		switch k {
+		case "prometheus":
+			src.prometheus = v
+		case "webhook":
+			src.webhook = v
+		default:
+			conds[k] = v
+		}
+	}
+	_, err := analysis.ParseConditions(conds)
+	return conds, src, err
+}
+
+func newJudge(all map[string]string, rollback bool) (*judge, error) {
+	conds, src, err := splitSources(all)
+	if err != nil {
+		return nil, err
+	}
 	cs, err := analysis.ParseConditions(conds)
 	if err != nil {
 		return nil, err
 	}
-	j := &judge{conds: cs, rollback: rollback, minReq: 1}
+	j := &judge{conds: cs, rollback: rollback, minReq: 1, src: src}
+	if src.prometheus != "" {
+		p, err := analysis.NewPrometheus(analysis.PrometheusConfig{URL: src.prometheus})
+		if err != nil {
+			return nil, err
+		}
+		j.prom = p
+	}
+	if src.webhook != "" {
+		w, err := analysis.NewWebhook(src.webhook, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		j.hook = w
+	}
 	for _, c := range cs {
 		if c.Key == analysis.KeyMinRequests {
 			j.minReq = int64(c.Threshold)
@@ -45,6 +91,9 @@ func newJudge(conds map[string]string, rollback bool) (*judge, error) {
 
 // active says whether there is anything to judge.
 func (j *judge) active() bool {
+	if j.hook != nil {
+		return true
+	}
 	for _, c := range j.conds {
 		if c.Key != analysis.KeyMinRequests {
 			return true

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ci/sluice/internal/delivery/analysis"
 	"github.com/sluice-ci/sluice/internal/delivery/route"
 	"github.com/sluice-ci/sluice/internal/store"
 )
@@ -111,8 +112,10 @@ type weighted struct {
 	ins    []*store.Instance
 }
 
-// publish routes the environment to the given releases.
-func (c *Controller) publish(ctx context.Context, env, listen string, ws ...weighted) error {
+// publish routes the environment to the given releases, with the routing
+// options of cfg.
+func (c *Controller) publish(ctx context.Context, cfg *Config, env string, ws ...weighted) error {
+	listen := cfg.Listen
 	var rs []route.Release
 	for _, w := range ws {
 		if w.rel == nil {
@@ -120,7 +123,7 @@ func (c *Controller) publish(ctx context.Context, env, listen string, ws ...weig
 		}
 		rs = append(rs, route.Release{ID: w.rel.ID, Version: w.rel.Version, Role: w.role, Weight: w.weight, Backends: addrs(w.ins)})
 	}
-	if err := c.o.Router.Route(context.WithoutCancel(ctx), env, listen, rs); err != nil {
+	if err := c.o.Router.Route(context.WithoutCancel(ctx), env, listen, rs, RouteOptions{Sticky: cfg.Sticky, Header: cfg.Header}); err != nil {
 		return fmt.Errorf("route %s: %w", env, err)
 	}
 	return nil
@@ -195,12 +198,14 @@ func (c *Controller) wait(ctx context.Context, rel *store.Release, d time.Durati
 	if err != nil {
 		return waitFailed, "", err
 	}
-	if c.o.Meter != nil && j.active() {
+	if c.o.Meter != nil && j.active() && j.prom == nil {
 		if err := c.o.Meter.Begin(ctx, rel.Env, rel.ID); err != nil {
 			c.o.Logger.Warn("begin measurement", "release", rel.ID, "err", err)
 		}
 	}
 	start := c.o.Now()
+	failing := map[int]int{} // failed health probes in a row, by replica
+	cfg, _ := configOf(rel.Config)
 	t := time.NewTicker(c.o.Tick)
 	defer t.Stop()
 	for {
@@ -221,36 +226,38 @@ func (c *Controller) wait(ctx context.Context, rel *store.Release, d time.Durati
 		ins, err := c.o.Store.Releases().ListInstances(ctx, rel.ID)
 		if err == nil {
 			for _, in := range ins {
-				if in.State == InstanceHealthy && !c.o.Target.Alive(in) {
+				if in.State != InstanceHealthy {
+					continue
+				}
+				if !c.o.Target.Alive(in) {
 					in.State = InstanceCrashed
 					_ = c.o.Store.Releases().PutInstance(context.WithoutCancel(ctx), in)
 					return waitFailed, fmt.Sprintf("replica %d of %s (%s) exited", in.Replica+1, rel.Version, in.Addr), nil
 				}
+				if cfg != nil {
+					limit, perr := c.o.Target.Probe(ctx, in, cfg)
+					if perr == nil {
+						failing[in.Replica] = 0
+						continue
+					}
+					if failing[in.Replica]++; failing[in.Replica] >= limit {
+						return waitFailed, fmt.Sprintf("replica %d of %s (%s) failed %d health checks in a row: %v",
+							in.Replica+1, rel.Version, in.Addr, failing[in.Replica], perr), nil
+					}
+				}
 			}
 		}
 		done := d >= 0 && c.o.Now().Sub(start) >= d
-		if j.active() && c.o.Meter != nil {
+		if j.active() {
 			var since time.Time
 			if rollback {
 				// The monitor judges a sliding window, so an old calm
 				// stretch does not dilute a new breach.
 				since = c.o.Now().Add(-monitorWindow)
 			}
-			m, err := c.o.Meter.Measure(ctx, rel.Env, rel.ID, since)
-			if err != nil {
-				j.errors++
-				if j.errors >= 4 {
-					return waitFailed, fmt.Sprintf("analysis failed %d times in a row: %v", j.errors, err), nil
-				}
-			} else {
-				j.errors = 0
-				verdict, why := j.judge(m)
-				switch {
-				case verdict == verdictFail:
-					return waitFailed, why, nil
-				case done && verdict == verdictNoData && !rollback:
-					return waitPause, why, nil
-				}
+			out, why := c.judgeTick(ctx, j, rel, start, since, done, rollback)
+			if out != waitDone {
+				return out, why, nil
 			}
 		}
 		if done {
@@ -261,3 +268,52 @@ func (c *Controller) wait(ctx context.Context, rel *store.Release, d time.Durati
 
 // monitorWindow is the sliding window the monitor judges.
 const monitorWindow = 30 * time.Second
+
+// judgeTick measures and judges once: the metrics from Prometheus when the
+// conditions name one, else from the Meter (the gateway); then the
+// webhook's verdict when there is one. waitDone means "carry on".
+func (c *Controller) judgeTick(ctx context.Context, j *judge, rel *store.Release, start, since time.Time, done, rollback bool) (outcome, string) {
+	q := analysis.Query{Env: rel.Env, Release: rel.ID, Version: rel.Version, Since: since, Until: c.o.Now()}
+	if q.Since.IsZero() {
+		q.Since = start
+	}
+	var (
+		m   analysis.Metrics
+		err error
+	)
+	switch {
+	case j.prom != nil:
+		m, err = j.prom.Measure(ctx, q)
+	case c.o.Meter != nil:
+		m, err = c.o.Meter.Measure(ctx, rel.Env, rel.ID, since)
+	default:
+		return waitDone, ""
+	}
+	if err != nil {
+		j.errors++
+		if j.errors >= 4 {
+			return waitFailed, fmt.Sprintf("analysis failed %d times in a row: %v", j.errors, err)
+		}
+		return waitDone, ""
+	}
+	j.errors = 0
+	verdict, why := j.judge(m)
+	switch {
+	case verdict == verdictFail:
+		return waitFailed, why
+	case done && verdict == verdictNoData && !rollback && len(j.conds) > 0:
+		return waitPause, why
+	}
+	if j.hook != nil && (done || rollback) {
+		r := j.hook.Check(ctx, q)
+		switch r.Outcome {
+		case analysis.Failed:
+			return waitFailed, "webhook " + j.src.webhook + ": " + strings.Join(r.Reasons, "; ")
+		case analysis.Error:
+			if j.errors++; j.errors >= 4 {
+				return waitFailed, "webhook " + j.src.webhook + " failed 4 times in a row: " + strings.Join(r.Reasons, "; ")
+			}
+		}
+	}
+	return waitDone, ""
+}

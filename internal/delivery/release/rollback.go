@@ -35,10 +35,10 @@ func (c *Controller) rollback(ctx context.Context, rel *store.Release, cfg *Conf
 		return err
 	}
 	if stable != nil && stable.ID != rel.ID {
-		if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{stable, route.RoleStable, 100, stableIns}); err != nil {
+		if err := c.publish(ctx, cfg, rel.Env, weighted{stable, route.RoleStable, 100, stableIns}); err != nil {
 			return err
 		}
-	} else if err := c.publish(ctx, rel.Env, cfg.Listen); err != nil {
+	} else if err := c.publish(ctx, cfg, rel.Env); err != nil {
 		return err
 	}
 	c.stopRelease(ctx, rel.ID)
@@ -55,7 +55,7 @@ func (c *Controller) abort(ctx context.Context, rel *store.Release, cfg *Config)
 		return err
 	}
 	if stable != nil && stable.ID != rel.ID {
-		if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{stable, route.RoleStable, 100, stableIns}); err != nil {
+		if err := c.publish(ctx, cfg, rel.Env, weighted{stable, route.RoleStable, 100, stableIns}); err != nil {
 			return err
 		}
 	}
@@ -78,7 +78,7 @@ func (c *Controller) rollbackLive(ctx context.Context, rel *store.Release, cfg *
 	}
 	if es.Previous == "" {
 		// Nothing to go back to: take the release out of traffic anyway.
-		if err := c.publish(ctx, rel.Env, cfg.Listen); err != nil {
+		if err := c.publish(ctx, cfg, rel.Env); err != nil {
 			return err
 		}
 	} else {
@@ -90,7 +90,7 @@ func (c *Controller) rollbackLive(ctx context.Context, rel *store.Release, cfg *
 		if err != nil {
 			return fmt.Errorf("the previous release %s cannot be started again: %w", prev.Version, err)
 		}
-		if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{prev, route.RoleStable, 100, ins}); err != nil {
+		if err := c.publish(ctx, cfg, rel.Env, weighted{prev, route.RoleStable, 100, ins}); err != nil {
 			return err
 		}
 		es.Live, es.Previous = prev.ID, ""
@@ -346,7 +346,7 @@ func (c *Controller) Down(ctx context.Context, env string) error {
 		return err
 	}
 	if es.Listen != "" {
-		if err := c.o.Router.Route(ctx, env, es.Listen, nil); err != nil {
+		if err := c.o.Router.Route(ctx, env, es.Listen, nil, RouteOptions{}); err != nil {
 			c.o.Logger.Warn("clear routing", "env", env, "err", err)
 		}
 	}

@@ -64,7 +64,7 @@ func (c *Controller) blueGreen(ctx context.Context, rel *store.Release, cfg *Con
 		return err
 	}
 	rel.Weight = 100
-	if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{rel, route.RoleStable, 100, green},
+	if err := c.publish(ctx, cfg, rel.Env, weighted{rel, route.RoleStable, 100, green},
 		weighted{blue, route.RolePrevious, 0, blueIns}); err != nil {
 		return c.rollback(ctx, rel, cfg, err.Error())
 	}
@@ -89,7 +89,7 @@ func (c *Controller) canary(ctx context.Context, rel *store.Release, cfg *Config
 	if stable == nil {
 		// Nothing live to compare with or fall back to: all traffic at once.
 		rel.Weight = 100
-		if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{rel, route.RoleStable, 100, ins}); err != nil {
+		if err := c.publish(ctx, cfg, rel.Env, weighted{rel, route.RoleStable, 100, ins}); err != nil {
 			return c.rollback(ctx, rel, cfg, err.Error())
 		}
 		es, _ := c.envState(ctx, rel.Env)
@@ -101,7 +101,7 @@ func (c *Controller) canary(ctx context.Context, rel *store.Release, cfg *Config
 			break
 		}
 		rel.Step, rel.Weight = i, w
-		if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{stable, route.RoleStable, 100 - w, stableIns},
+		if err := c.publish(ctx, cfg, rel.Env, weighted{stable, route.RoleStable, 100 - w, stableIns},
 			weighted{rel, route.RoleCandidate, w, ins}); err != nil {
 			return c.rollback(ctx, rel, cfg, err.Error())
 		}
@@ -139,7 +139,7 @@ func (c *Controller) canary(ctx context.Context, rel *store.Release, cfg *Config
 		}
 	}
 	rel.Step, rel.Weight = len(cfg.Steps)-1, 100
-	if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{rel, route.RoleStable, 100, ins},
+	if err := c.publish(ctx, cfg, rel.Env, weighted{rel, route.RoleStable, 100, ins},
 		weighted{stable, route.RolePrevious, 0, stableIns}); err != nil {
 		return c.rollback(ctx, rel, cfg, err.Error())
 	}
@@ -163,7 +163,7 @@ func (c *Controller) rolling(ctx context.Context, rel *store.Release, cfg *Confi
 			return err
 		}
 		rel.Weight = 100
-		if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{rel, route.RoleStable, 100, ins}); err != nil {
+		if err := c.publish(ctx, cfg, rel.Env, weighted{rel, route.RoleStable, 100, ins}); err != nil {
 			return c.rollback(ctx, rel, cfg, err.Error())
 		}
 		return c.switched(ctx, es, rel, cfg, "all traffic to "+rel.Version)
@@ -202,7 +202,7 @@ func (c *Controller) rolling(ctx context.Context, rel *store.Release, cfg *Confi
 		if len(remaining) > 0 {
 			ws = append(ws, weighted{old, route.RoleStable, 100 - rel.Weight, remaining})
 		}
-		if err := c.publish(ctx, rel.Env, cfg.Listen, ws...); err != nil {
+		if err := c.publish(ctx, cfg, rel.Env, ws...); err != nil {
 			return c.restoreRolling(ctx, rel, cfg, old, stopped, err.Error())
 		}
 		for _, in := range leaving {
@@ -213,7 +213,7 @@ func (c *Controller) rolling(ctx context.Context, rel *store.Release, cfg *Confi
 	for _, in := range remaining {
 		c.stopInstance(ctx, in)
 	}
-	if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{rel, route.RoleStable, 100, fresh}); err != nil {
+	if err := c.publish(ctx, cfg, rel.Env, weighted{rel, route.RoleStable, 100, fresh}); err != nil {
 		return err
 	}
 	return c.switched(ctx, es, rel, cfg, "all replicas replaced by "+rel.Version)
@@ -242,7 +242,7 @@ func (c *Controller) restoreRolling(ctx context.Context, rel *store.Release, cfg
 	if err != nil {
 		return err
 	}
-	if err := c.publish(ctx, rel.Env, cfg.Listen, weighted{old, route.RoleStable, 100, ins}); err != nil {
+	if err := c.publish(ctx, cfg, rel.Env, weighted{old, route.RoleStable, 100, ins}); err != nil {
 		return err
 	}
 	c.stopRelease(ctx, rel.ID)

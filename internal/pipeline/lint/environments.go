@@ -113,6 +113,9 @@ func (c *checker) deploy() {
 // will read them (units, percentages, known metrics).
 func (c *checker) conditions(path string, m map[string]string) {
 	for k, v := range m {
+		if k == "prometheus" || k == "webhook" {
+			continue
+		}
 		if _, err := analysis.ParseConditions(map[string]string{k: v}); err != nil {
 			c.errorf(path+"."+k, "write it like \">= 99%\" for rates or \"<= 500ms\" for latencies", "%v", err)
 		}

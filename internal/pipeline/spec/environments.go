@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -207,6 +208,10 @@ func (d *decoder) canary(v val) *Canary {
 			c.Interval = d.duration(e.val)
 		case "analysis":
 			c.Analysis = d.metrics(e.val)
+		case "sticky":
+			c.Sticky = d.boolean(e.val)
+		case "header":
+			c.Header = d.str(e.val)
 		}
 	}
 	return c
@@ -278,6 +283,15 @@ func (d *decoder) metrics(v val) map[string]string {
 	for _, e := range es {
 		if e.key == "min_requests" {
 			m[e.key] = strconv.Itoa(d.integer(e.val, 0, 1<<31-1))
+			continue
+		}
+		if e.key == "prometheus" || e.key == "webhook" {
+			s := d.str(e.val)
+			if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				d.errorf(e.pos, e.path, "write an http:// or https:// URL", "invalid %s URL %q", e.key, s)
+				continue
+			}
+			m[e.key] = s
 			continue
 		}
 		s := d.str(e.val)

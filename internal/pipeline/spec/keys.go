@@ -19,11 +19,11 @@ var knownKeys = map[string][]string{
 	"gate_threshold": {"block", "max"},
 	"approval":       {"min", "roles", "not_author", "timeout"},
 	"strategy":       {"canary", "blue-green", "rolling"},
-	"canary":         {"steps", "interval", "analysis"},
+	"canary":         {"steps", "interval", "analysis", "sticky", "header"},
 	"blue_green":     {"scale_down_delay"},
 	"rolling":        {"max_unavailable", "max_surge"},
 	"monitor":        {"duration", "rollback_when"},
-	"metrics":        {"success_rate", "error_rate", "p50", "p90", "p95", "p99", "min_requests"},
+	"metrics":        {"success_rate", "error_rate", "p50", "p90", "p95", "p99", "rps", "min_requests", "prometheus", "webhook"},
 	"waf":            {"mode", "paranoia_level", "anomaly_threshold"},
 	"deploy":         {"run", "env", "replicas", "health", "smoke"},
 }

@@ -261,7 +261,13 @@ type Strategy struct {
 type Canary struct {
 	Steps    []int
 	Interval Duration
+	// Analysis holds the conditions (and the prometheus or webhook URL the
+	// metrics come from).
 	Analysis map[string]string
+	// Sticky keeps a client on the release that first served it; Header
+	// names a request header that picks a release by id or version.
+	Sticky bool
+	Header string
 }
 
 // BlueGreen starts the new release beside the old and switches at once.
