@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -186,34 +187,16 @@ func auditOf(ctx context.Context, st store.Store, r *store.Run, rep *compliance.
 		rep.Audit.VerifyError = "the run has no audit records"
 		return nil
 	}
-	last := mine[len(mine)-1].Seq
-	prev, after := "", int64(0)
-	for after < last {
-		page, err := st.Audit().ListAudit(ctx, store.AuditQuery{AfterSeq: after, Limit: 5000})
-		if err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			break
-		}
-		if after > 0 && page[0].Seq != after+1 || after == 0 && page[0].Seq != 1 {
-			rep.Audit.VerifyError = fmt.Sprintf("record %d is missing", after+1)
-			return nil
-		}
-		for len(page) > 0 && page[len(page)-1].Seq > last {
-			page = page[:len(page)-1]
-		}
-		if err := store.VerifyAudit(prev, page); err != nil {
-			rep.Audit.VerifyError = err.Error()
-			rep.Audit.Checked += len(page)
-			return nil
-		}
-		rep.Audit.Checked += len(page)
-		prev, after = page[len(page)-1].Hash, page[len(page)-1].Seq
-	}
-	rep.Audit.Verified = after >= last
-	if !rep.Audit.Verified {
-		rep.Audit.VerifyError = fmt.Sprintf("records after %d are missing", after)
+	checked, _, err := verifyAudit(ctx, st, mine[len(mine)-1].Seq)
+	rep.Audit.Checked = checked
+	var ce *store.AuditChainError
+	switch {
+	case errors.As(err, &ce):
+		rep.Audit.VerifyError = err.Error()
+	case err != nil:
+		return err
+	default:
+		rep.Audit.Verified = true
 	}
 	return nil
 }

@@ -246,6 +246,9 @@ func (c *Controller) restoreRolling(ctx context.Context, rel *store.Release, cfg
 		return err
 	}
 	c.stopRelease(ctx, rel.ID)
+	if err := c.clearCandidate(ctx, rel); err != nil {
+		return err
+	}
 	return c.finishBad(ctx, rel, cfg, store.ReleaseRolledBack, why)
 }
 
