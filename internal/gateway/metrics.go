@@ -74,9 +74,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		h := rc.histogram()
 		buckets := make(map[float64]uint64, len(h.Bounds))
 		for i, b := range h.Bounds {
-			buckets[b] = uint64(h.Counts[i])
+			buckets[b] = uint64(max(h.Counts[i], 0)) // #nosec G115 -- clamped: counters only grow from 0
 		}
-		send(prometheus.NewConstHistogram(descDuration, uint64(h.Count), h.Sum, buckets, rc.env, rc.id))
+		send(prometheus.NewConstHistogram(descDuration, uint64(max(h.Count, 0)), h.Sum, buckets, rc.env, rc.id)) // #nosec G115 -- clamped: counters only grow from 0
 	}
 }
 

@@ -77,8 +77,10 @@ func (s *Slack) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // notification fallback, "blocks" a header (the Headline), a section with
 // the event's Text, sections of fields (Slack allows ten per section), a
 // context line with kind and time, and a button to URL when it is http(s).
-// Text is escaped for Slack (& < > become entities) so event content cannot
-// form links or mentions.
+// Text in mrkdwn and the fallback is escaped for Slack (& < > become
+// entities) so event content cannot form links or mentions; the header is
+// plain_text, which Slack never parses, and is sent as written. Texts are
+// cut to Slack's length limits.
 func SlackMessage(e Event) map[string]any {
 	head := e.Headline()
 	blocks := []any{map[string]any{
@@ -88,7 +90,7 @@ func SlackMessage(e Event) map[string]any {
 	if e.Text != "" {
 		blocks = append(blocks, map[string]any{
 			"type": "section",
-			"text": mrkdwn(truncate(SlackEscape(e.Text), 3000)),
+			"text": mrkdwn(escTrunc(e.Text, 3000)),
 		})
 	}
 	facts := e.facts()
@@ -96,7 +98,7 @@ func SlackMessage(e Event) map[string]any {
 		n := min(len(facts), 10)
 		fields := make([]any, 0, n)
 		for _, f := range facts[:n] {
-			fields = append(fields, mrkdwn(truncate("*"+SlackEscape(f[0])+"*\n"+SlackEscape(f[1]), 2000)))
+			fields = append(fields, mrkdwn("*"+escTrunc(f[0], 100)+"*\n"+escTrunc(f[1], 1800)))
 		}
 		blocks = append(blocks, map[string]any{"type": "section", "fields": fields})
 		facts = facts[n:]
@@ -116,7 +118,7 @@ func SlackMessage(e Event) map[string]any {
 			}},
 		})
 	}
-	return map[string]any{"text": truncate(SlackEscape(head), 3000), "blocks": blocks}
+	return map[string]any{"text": escTrunc(head, 3000), "blocks": blocks}
 }
 
 func mrkdwn(s string) map[string]any { return map[string]any{"type": "mrkdwn", "text": s} }
@@ -126,6 +128,21 @@ var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // SlackEscape replaces Slack's control characters &, < and > with the
 // entities Slack expects, so the text shows as written.
 func SlackEscape(s string) string { return slackEscaper.Replace(s) }
+
+// escTrunc escapes s and cuts the result to n runes without splitting an
+// entity.
+func escTrunc(s string, n int) string {
+	e := SlackEscape(s)
+	t := truncate(e, n)
+	if t == e {
+		return t
+	}
+	body := strings.TrimSuffix(t, "…")
+	if amp := strings.LastIndexByte(body, '&'); amp >= 0 && !strings.Contains(body[amp:], ";") {
+		body = body[:amp]
+	}
+	return body + "…"
+}
 
 // truncate shortens s to at most n runes, marking the cut with an ellipsis.
 func truncate(s string, n int) string {

@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,25 +222,31 @@ func Digest(path string) (string, error) {
 		}
 		return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 	}
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+	// Walk and read through an os.Root: a file swapped for a link to
+	// outside the folder while we walk cannot be read through it.
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	err = fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		rel, _ := filepath.Rel(path, p)
 		fi, err := d.Info()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "%s\x00%o\x00", filepath.ToSlash(rel), fi.Mode().Perm())
+		fmt.Fprintf(h, "%s\x00%o\x00", rel, fi.Mode().Perm())
 		if d.Type()&fs.ModeSymlink != 0 {
-			t, err := os.Readlink(p)
+			t, err := root.Readlink(rel)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(h, "link:%s\x00", t)
 			return nil
 		}
-		f, err := os.Open(p)
+		f, err := root.Open(rel)
 		if err != nil {
 			return err
 		}
