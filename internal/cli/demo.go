@@ -25,6 +25,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/report/compliance"
 	"github.com/sluice-ci/sluice/internal/report/scanreport"
 	"github.com/sluice-ci/sluice/internal/store"
+	"github.com/sluice-ci/sluice/internal/store/sqlstore"
 	"github.com/spf13/cobra"
 )
 
@@ -112,7 +113,15 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 	f.branch = "main"
 	f.commit = "demo"
 	g.data = filepath.Join(dir, ".sluice")
+	approverCtx, stopApprover := context.WithCancel(ctx)
+	approverDone := make(chan struct{})
+	go func() {
+		defer close(approverDone)
+		demoApprover(approverCtx, g.data, say)
+	}()
 	err := runPipeline(ctx, g, f)
+	stopApprover()
+	<-approverDone
 
 	var ee *exitError
 	if err != nil && !errors.As(err, &ee) {
@@ -414,5 +423,48 @@ func stopAll(ctx context.Context, g *globals, file string, w io.Writer) {
 	}
 	if stopped, _ := delivery.StopGateway(ctx, delivery.GatewayDir(d.data)); stopped {
 		fmt.Fprintln(w, "Stopped the demo's releases and gateway.")
+	}
+}
+
+// demoApprover plays the second person of the four-eyes rule: when the
+// production release waits for approval, the run's author tries to approve
+// it (and is refused), then a colleague approves it.
+func demoApprover(ctx context.Context, data string, w io.Writer) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	done := map[string]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := os.Stat(filepath.Join(data, "sluice.db")); err != nil {
+			continue
+		}
+		st, err := sqlstore.Open(ctx, data)
+		if err != nil {
+			continue
+		}
+		reqs, err := st.Approvals().ListApprovalRequests(ctx, store.ApprovalPending)
+		if err != nil || len(reqs) == 0 {
+			st.Close()
+			continue
+		}
+		for _, r := range reqs {
+			run, err := st.Runs().GetRun(ctx, r.RunID)
+			if err != nil || done[r.RunID+"/"+r.Env] {
+				continue
+			}
+			done[r.RunID+"/"+r.Env] = true
+			fmt.Fprintf(w, "\n[demo] run #%d waits for approval to enter %s (four-eyes: not %s).\n", run.Number, r.Env, r.Author)
+			if err := gatekeeper.Decide(ctx, st, run, r.Env, r.Author, "local", gatekeeper.Approve, "", time.Now()); err != nil {
+				fmt.Fprintf(w, "[demo] %s tries to approve it: refused: %v\n", r.Author, err)
+			}
+			if err := gatekeeper.Decide(ctx, st, run, r.Env, "demo-reviewer", "approver", gatekeeper.Approve, "canary plan and gate decision checked", time.Now()); err == nil {
+				fmt.Fprintln(w, "[demo] demo-reviewer approves it (sluice approve RUN --env production).")
+			}
+		}
+		st.Close()
 	}
 }

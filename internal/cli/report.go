@@ -166,6 +166,13 @@ func buildReport(ctx context.Context, st store.Store, ref string) (*compliance.R
 		}
 		rep.Decisions = append(rep.Decisions, cd)
 	}
+	vs, err := st.Approvals().ListApprovals(ctx, r.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		rep.Approvals = append(rep.Approvals, compliance.Approval{Env: v.Env, Approver: v.Approver, Verdict: v.Verdict, Comment: v.Comment, At: v.CreatedAt})
+	}
 	if err := auditOf(ctx, st, r, rep); err != nil {
 		return nil, err
 	}

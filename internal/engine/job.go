@@ -60,12 +60,6 @@ func (x *execution) finishJob(ctx context.Context, j *store.Job, status store.St
 // returned error is a failure of sluice itself, not of the job.
 func (x *execution) runJob(ctx context.Context, pj *plan.Job, j *store.Job) error {
 	persistCtx := context.WithoutCancel(ctx)
-	jobCtx := ctx
-	if t := pj.Spec.Timeout.D(); t > 0 {
-		var cancel context.CancelFunc
-		jobCtx, cancel = context.WithTimeoutCause(ctx, t, fmt.Errorf("job timed out after %s", t))
-		defer cancel()
-	}
 	logs := newJobLog(x, j.ID)
 	defer logs.close(persistCtx)
 	if j.Attempt > 1 {
@@ -78,8 +72,20 @@ func (x *execution) runJob(ctx context.Context, pj *plan.Job, j *store.Job) erro
 		exitCode int
 		sysErr   error
 	)
-	if err := x.admit(jobCtx, pj, logs); err != nil {
-		status, reason = store.StatusFailed, err.Error()
+	// Admission (the gate, and people approving) does not count against
+	// the job's timeout: the timeout bounds the job's own work.
+	admitErr := x.admit(ctx, pj, logs)
+	jobCtx := ctx
+	if t := pj.Spec.Timeout.D(); t > 0 {
+		var cancel context.CancelFunc
+		jobCtx, cancel = context.WithTimeoutCause(ctx, t, fmt.Errorf("job timed out after %s", t))
+		defer cancel()
+	}
+	if admitErr != nil {
+		status, reason = store.StatusFailed, admitErr.Error()
+		if ctx.Err() != nil {
+			status, reason = store.StatusCancelled, "run cancelled while waiting for the gate or approval"
+		}
 	} else {
 		status, reason, exitCode, sysErr = x.jobSteps(jobCtx, persistCtx, pj, j, logs)
 		if err := x.keepEvidence(persistCtx, pj); err != nil {

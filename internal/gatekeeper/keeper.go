@@ -31,6 +31,11 @@ type Keeper struct {
 	// Actor is who asks, for the record; Now the clock (nil: time.Now).
 	Actor string
 	Now   func() time.Time
+	// ApprovalPoll is how often a waiting release checks for verdicts
+	// (default 1s); OnApprovalRequested, when set, is told of each request
+	// (notifications).
+	ApprovalPoll        time.Duration
+	OnApprovalRequested func(*store.ApprovalRequest, *store.Run)
 }
 
 // Judgement is a gate decision with the digests of its inputs.
@@ -261,7 +266,7 @@ func (k *Keeper) Admit(ctx context.Context, req engine.AdmitRequest) error {
 		return fmt.Errorf("gate %s blocked: %s (see: sluice gate --env %s --run %d)",
 			req.Env, j.Decision.Summary(), req.Env, run.Number)
 	}
-	return nil
+	return k.awaitApproval(ctx, req, k.Pipeline.Environment(req.Env).Approval)
 }
 
 func jsonDigest(v any) (string, error) {

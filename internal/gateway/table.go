@@ -64,7 +64,7 @@ func (e *envRoute) pick() *release {
 	if e.total == 0 {
 		return nil
 	}
-	n := rand.IntN(e.total) // #nosec G404 -- spreading load by weight, not a secret
+	n := rand.IntN(e.total)          // #nosec G404 -- spreading load by weight, not a secret
 	i := sort.SearchInts(e.cum, n+1) // first cum > n
 	return e.weighted[i]
 }

@@ -226,6 +226,7 @@ type Store interface {
 	Decisions() DecisionStore
 	Audit() AuditStore
 	Releases() ReleaseStore
+	Approvals() ApprovalStore
 	// ArtifactDir is the folder where artifact copies of a run's job are kept.
 	ArtifactDir(runID, jobID string) string
 	Close() error
@@ -428,4 +429,62 @@ type ReleaseStore interface {
 	PutQuarantine(ctx context.Context, q *Quarantine) error
 	// GetQuarantine returns the quarantine of digest in env, or ErrNotFound.
 	GetQuarantine(ctx context.Context, env, digest string) (*Quarantine, error)
+}
+
+// Approval request states.
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+	ApprovalRejected = "rejected"
+	ApprovalExpired  = "expired"
+)
+
+// ApprovalRequest is a run waiting for people to let it into an
+// environment: how many must approve, who may, and until when.
+type ApprovalRequest struct {
+	RunID string
+	Env   string
+	JobID string
+	Min   int
+	Roles []string
+	// NotAuthor forbids Author (who triggered or pushed the change) to
+	// approve.
+	NotAuthor bool
+	Author    string
+	Deadline  time.Time
+	State     string
+	CreatedAt time.Time
+	DecidedAt time.Time
+}
+
+// Approval is one person's verdict on a request.
+type Approval struct {
+	RunID    string
+	Env      string
+	Approver string
+	// Role is the role the approver acted in ("local" for the data
+	// folder's owner on the command line).
+	Role      string
+	Verdict   string // approve or reject
+	Comment   string
+	CreatedAt time.Time
+}
+
+// ApprovalStore keeps approval requests and verdicts.
+type ApprovalStore interface {
+	// RequestApproval creates or replaces the request of (RunID, Env),
+	// with its audit record.
+	RequestApproval(ctx context.Context, r *ApprovalRequest, audit *AuditRecord) error
+	GetApprovalRequest(ctx context.Context, runID, env string) (*ApprovalRequest, error)
+	// ListApprovalRequests returns requests in state (all when ""),
+	// newest first.
+	ListApprovalRequests(ctx context.Context, state string) ([]*ApprovalRequest, error)
+	// PutApproval records a verdict with its audit record; ErrConflict
+	// when the approver already gave one for the request.
+	PutApproval(ctx context.Context, a *Approval, audit *AuditRecord) error
+	// ListApprovals returns a run's verdicts (of env, or all when ""),
+	// oldest first.
+	ListApprovals(ctx context.Context, runID, env string) ([]*Approval, error)
+	// SetApprovalState ends a request (approved, rejected, expired).
+	SetApprovalState(ctx context.Context, runID, env, state string, audit *AuditRecord) error
 }

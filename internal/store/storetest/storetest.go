@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Decisions", decisionTests},
 		{"Audit", auditTests},
 		{"Releases", releaseTests},
+		{"Approvals", approvalTests},
 		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {
