@@ -153,7 +153,9 @@ func Decide(ctx context.Context, st store.Store, run *store.Run, env, who, role,
 		Comment: comment, CreatedAt: now}, audit)
 }
 
-func sameActor(a, b string) bool { return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+func sameActor(a, b string) bool {
+	return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
 
 func orSomeone(s string) string {
 	if s == "" {

@@ -227,6 +227,7 @@ type Store interface {
 	Audit() AuditStore
 	Releases() ReleaseStore
 	Approvals() ApprovalStore
+	Control() ControlStore
 	// ArtifactDir is the folder where artifact copies of a run's job are kept.
 	ArtifactDir(runID, jobID string) string
 	Close() error
@@ -487,4 +488,51 @@ type ApprovalStore interface {
 	ListApprovals(ctx context.Context, runID, env string) ([]*Approval, error)
 	// SetApprovalState ends a request (approved, rejected, expired).
 	SetApprovalState(ctx context.Context, runID, env, state string, audit *AuditRecord) error
+}
+
+// APIKey is a credential of the control plane's API. Only the hash of its
+// secret is stored; SigningKey (sealed with the server's key) verifies
+// HMAC-signed requests.
+type APIKey struct {
+	ID   string
+	Name string
+	Hash string
+	// Grants are role[@project[/env]] strings (auth.ParseGrant).
+	Grants     []string
+	SigningKey []byte
+	CreatedBy  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
+	RevokedAt  time.Time
+}
+
+// Project is a repository the control plane builds: where to fetch it, and
+// the webhook secret (sealed) its deliveries are signed with.
+type Project struct {
+	Name string
+	// Repo is a git URL (https://…) or a local path to a repository.
+	Repo string
+	// Pipeline is the pipeline file's path in the repository.
+	Pipeline string
+	// WebhookSecret is sealed with the server's key.
+	WebhookSecret []byte
+	CreatedAt     time.Time
+}
+
+// ControlStore keeps what the control plane needs beyond runs: API keys,
+// projects and the webhook deliveries seen (to refuse replays).
+type ControlStore interface {
+	CreateKey(ctx context.Context, k *APIKey, audit *AuditRecord) error
+	GetKey(ctx context.Context, id string) (*APIKey, error)
+	ListKeys(ctx context.Context) ([]*APIKey, error)
+	// TouchKey records a key's use.
+	TouchKey(ctx context.Context, id string, at time.Time) error
+	RevokeKey(ctx context.Context, id string, at time.Time, audit *AuditRecord) error
+	PutProject(ctx context.Context, p *Project, audit *AuditRecord) error
+	GetProject(ctx context.Context, name string) (*Project, error)
+	ListProjects(ctx context.Context) ([]*Project, error)
+	// RecordDelivery stores a webhook delivery id; ErrConflict when it was
+	// seen before (a replay).
+	RecordDelivery(ctx context.Context, provider, id string, at time.Time) error
 }

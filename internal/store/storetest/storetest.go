@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", auditTests},
 		{"Releases", releaseTests},
 		{"Approvals", approvalTests},
+		{"Control", controlTests},
 		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {
