@@ -32,6 +32,7 @@ _sluice_tools_install() (
   # Prometheus: Debian's package "prometheus" (the server the analysis
   # provider tests of internal/delivery/analysis query).
   command -v prometheus >/dev/null 2>&1 || apt+=(prometheus)
+  command -v aiosmtpd >/dev/null 2>&1 || apt+=(python3-aiosmtpd)
   if ((${#apt[@]})); then
     log "installing ${apt[*]} (apt-get)"
     as_root apt-get update -qq >&2
