@@ -25,6 +25,7 @@ fi
 log "security tools for the adapter tests (bandit, eslint)"
 # shellcheck source=scripts/tools.sh
 . ./scripts/tools.sh
+. ./scripts/postgres.sh # a throwaway PostgreSQL for internal/store/pgstore, stopped on exit
 export SLUICE_REQUIRE_TOOLS=1
 
 log "go mod verify"

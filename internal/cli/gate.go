@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/gate"
 	"github.com/sluice-ci/sluice/internal/gatekeeper"
@@ -358,20 +357,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// admitter returns the engine's gate hook: before a job bound to an
-// environment starts, judge the evidence of the jobs it needs with the
-// pipeline the run was started with.
-func admitter(st store.Store) engine.AdmitFunc {
-	return func(ctx context.Context, req engine.AdmitRequest) error {
-		p, diags := spec.Parse(req.Run.File, req.Run.Spec)
-		if diags.HasErrors() {
-			return fmt.Errorf("gate %s cannot read the run's pipeline: %s", req.Env, diags.Error())
-		}
-		k := &gatekeeper.Keeper{Store: st, Pipeline: p, Dir: req.Run.Workdir, Actor: req.Run.Actor}
-		return k.Admit(ctx, req)
-	}
 }
 
 // writeDecisionSARIF writes the findings that block (or would block) as a

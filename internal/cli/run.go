@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/executor/local"
+	"github.com/sluice-ci/sluice/internal/gatekeeper"
 	"github.com/sluice-ci/sluice/internal/pipeline/lint"
 	"github.com/sluice-ci/sluice/internal/pipeline/plan"
 	"github.com/sluice-ci/sluice/internal/pipeline/spec"
@@ -198,7 +199,7 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 		Logger:   g.logger(),
 		Grace:    f.grace,
 		StateDir: dir,
-		Admit:    admitter(st),
+		Admit:    gatekeeper.Admitter(st),
 	})
 
 	var run *store.Run

@@ -292,3 +292,17 @@ func (l *linesWriter) lines() []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// Admitter returns the engine's hook for jobs bound to an environment:
+// judge the evidence of the jobs they need with the pipeline the run was
+// started with, then wait for the approvals the environment requires.
+func Admitter(st store.Store) engine.AdmitFunc {
+	return func(ctx context.Context, req engine.AdmitRequest) error {
+		p, diags := spec.Parse(req.Run.File, req.Run.Spec)
+		if diags.HasErrors() {
+			return fmt.Errorf("gate %s cannot read the run's pipeline: %s", req.Env, diags.Error())
+		}
+		k := &Keeper{Store: st, Pipeline: p, Dir: req.Run.Workdir, Actor: req.Run.Actor}
+		return k.Admit(ctx, req)
+	}
+}

@@ -62,7 +62,7 @@ func (p RetryPolicy) Delay(n int) time.Duration {
 	}
 	d = min(d, p.MaxDelay)
 	if p.Jitter > 0 {
-		d -= time.Duration(p.Jitter * rand.Float64() * float64(d))
+		d -= time.Duration(p.Jitter * rand.Float64() * float64(d)) // #nosec G404 -- backoff jitter, not a secret
 	}
 	return d
 }

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/sluice-ci/sluice/internal/version"
+)
+
+var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
+
+// OpenAPI returns the OpenAPI 3 document of the routes the server serves,
+// built from the same table that registers them.
+func (s *Server) OpenAPI() map[string]any {
+	paths := map[string]any{}
+	for _, r := range s.routes {
+		op := map[string]any{
+			"summary":     r.Summary,
+			"operationId": strings.ToLower(r.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(r.Path),
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "OK"},
+				"default": map[string]any{"description": "An error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
+			},
+		}
+		switch {
+		case r.Public:
+			op["security"] = []any{}
+		case r.Webhook:
+			op["security"] = []any{}
+			op["description"] = "Authenticated by the provider's signature (X-Hub-Signature-256, X-Gitea-Signature) or token (X-Gitlab-Token) with the project's webhook secret."
+		default:
+			op["x-sluice-action"] = string(r.Action)
+		}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		item, _ := paths[r.Path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[r.Path] = item
+		}
+		item[strings.ToLower(r.Method)] = op
+	}
+	return map[string]any{
+		"openapi":  "3.0.3",
+		"info":     map[string]any{"title": "sluice control plane", "version": version.Get().Version},
+		"paths":    paths,
+		"security": []any{map[string]any{"bearer": []any{}}},
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "An API key (sluice keys create). Optional HMAC request signing: see docs/auth.md."}},
+			"schemas": map[string]any{"Error": map[string]any{"type": "object", "properties": map[string]any{
+				"error": map[string]any{"type": "object", "properties": map[string]any{
+					"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}},
+		},
+	}
+}
