@@ -139,7 +139,7 @@ func runGate(ctx context.Context, g *globals, f gateFlags) error {
 		}
 	} else {
 		dir := g.dataDir(path)
-		if _, err := os.Stat(filepath.Join(dir, "sluice.db")); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, "sluice.db")); err != nil && g.database == "" {
 			return usageErr("no runs in %s yet: run the pipeline first, or give --findings", dir)
 		}
 		st, _, err := g.openStore(ctx, dir)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/store"
+	"github.com/sluice-ci/sluice/internal/store/pgstore"
 	"github.com/sluice-ci/sluice/internal/store/sqlstore"
 )
 
@@ -57,8 +58,19 @@ func (g *globals) dataDir(pipelineFile string) string {
 // openStore opens the store and marks runs abandoned by a crashed sluice as
 // interrupted, so every command sees a consistent picture.
 func (g *globals) openStore(ctx context.Context, dir string) (store.Store, *engine.Engine, error) {
-	st, err := sqlstore.Open(ctx, dir)
-	if err != nil {
+	var (
+		st  store.Store
+		err error
+	)
+	if g.database != "" {
+		if !strings.HasPrefix(g.database, "postgres://") && !strings.HasPrefix(g.database, "postgresql://") {
+			return nil, nil, usageErr("--database: want a postgres:// URL")
+		}
+		st, err = pgstore.Open(ctx, g.database, pgstore.Options{ArtifactDir: filepath.Join(dir, "artifacts")})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open the PostgreSQL store: %w", err)
+		}
+	} else if st, err = sqlstore.Open(ctx, dir); err != nil {
 		return nil, nil, fmt.Errorf("open store in %s: %w", dir, err)
 	}
 	eng := engine.New(engine.Options{Store: st, StateDir: dir, Logger: g.logger()})
@@ -73,7 +85,7 @@ func (g *globals) openStore(ctx context.Context, dir string) (store.Store, *engi
 // is a clear message instead of an empty new store.
 func (g *globals) existingStore(ctx context.Context) (store.Store, error) {
 	dir := g.dataDir("")
-	if _, err := os.Stat(filepath.Join(dir, "sluice.db")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "sluice.db")); err != nil && g.database == "" {
 		return nil, usageErr("no runs here yet: %s does not exist (run 'sluice run', or give --data)", dir)
 	}
 	st, _, err := g.openStore(ctx, dir)

@@ -57,6 +57,7 @@ type streams struct {
 // globals are flags every command shares.
 type globals struct {
 	data     string
+	database string
 	logLevel string
 	s        streams
 }
@@ -129,6 +130,7 @@ and Kubernetes files, insecure Go code and vulnerable container images.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.data, "data", os.Getenv("SLUICE_DATA"), "data folder of the store (default: .sluice next to the pipeline file; env SLUICE_DATA)")
+	root.PersistentFlags().StringVar(&g.database, "database", os.Getenv("SLUICE_DATABASE"), "a PostgreSQL URL (postgres://…) to keep the store in instead of SQLite in the data folder (env SLUICE_DATABASE)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "level of sluice's own diagnostics on stderr: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%v\nRun '%s --help' for usage.", err, c.CommandPath())
