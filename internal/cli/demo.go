@@ -333,7 +333,7 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer d.st.Close()
+	defer d.close()
 	es, err := d.st.Releases().GetEnv(ctx, "production")
 	if err != nil || es.Live == "" {
 		return nil // the pipeline did not reach production
@@ -415,7 +415,7 @@ func stopAll(ctx context.Context, g *globals, file string, w io.Writer) {
 	if err != nil {
 		return
 	}
-	defer d.st.Close()
+	defer d.close()
 	for _, env := range []string{"dev", "staging", "production"} {
 		if _, err := d.st.Releases().GetEnv(ctx, env); err == nil {
 			_ = d.ctl.Down(ctx, env)

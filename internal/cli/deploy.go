@@ -12,6 +12,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/delivery"
 	"github.com/sluice-ci/sluice/internal/delivery/release"
 	"github.com/sluice-ci/sluice/internal/gateway"
+	"github.com/sluice-ci/sluice/internal/notify"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -22,6 +23,13 @@ type deliveryEnv struct {
 	file, dir, data string
 	st              store.Store
 	ctl             *release.Controller
+	nt              *notifier
+}
+
+// close delivers queued notifications and closes the store.
+func (d *deliveryEnv) close() {
+	d.nt.close()
+	d.st.Close()
 }
 
 func (g *globals) delivery(ctx context.Context, file string, quiet bool) (*deliveryEnv, error) {
@@ -48,12 +56,25 @@ func (g *globals) delivery(ctx context.Context, file string, quiet bool) (*deliv
 		Router: delivery.GatewayRouter{Dir: gw},
 		Meter:  delivery.NewGatewayMeter(gw),
 	}
-	if !quiet {
-		o.Observer = func(e release.Event) {
+	nt, err := g.loadNotifier(data, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	o.Observer = func(e release.Event) {
+		if !quiet {
 			fmt.Fprintf(g.s.out, "%s %s %s (%s) %s: %s\n", e.Time.Format("15:04:05.000"), e.Env, e.Version, e.Release, e.State, e.Message)
 		}
+		switch e.State {
+		case store.ReleaseLive:
+			nt.send(notify.Event{Kind: notify.KindReleaseDeployed, Env: e.Env, Release: e.Release, Version: e.Version,
+				Title: e.Version + " is live in " + e.Env, Text: e.Message})
+		case store.ReleaseRolledBack:
+			nt.send(notify.Event{Kind: notify.KindReleaseRolledBack, Env: e.Env, Release: e.Release, Version: e.Version,
+				Title: e.Version + " was rolled back in " + e.Env, Text: e.Message})
+		}
 	}
-	return &deliveryEnv{file: path, dir: filepath.Dir(abs), data: data, st: st, ctl: release.New(o)}, nil
+	return &deliveryEnv{file: path, dir: filepath.Dir(abs), data: data, st: st, ctl: release.New(o), nt: nt}, nil
 }
 
 // ensureGateway starts the gateway for the data folder when none runs.
@@ -132,7 +153,7 @@ or configuration error, 130 interrupted.`,
 			if err != nil {
 				return err
 			}
-			defer d.st.Close()
+			defer d.close()
 			if err := d.ensureGateway(ctx, g); err != nil {
 				return err
 			}
@@ -193,7 +214,7 @@ when none runs (it was stopped), this command finishes the job itself.`,
 			if err != nil {
 				return err
 			}
-			defer d.st.Close()
+			defer d.close()
 			rel, err := d.ctl.Request(ctx, env, what)
 			if err != nil {
 				return usageErr("%v", err)
@@ -243,7 +264,7 @@ marked rolled back and its artifact quarantined in the environment.`,
 			if err != nil {
 				return err
 			}
-			defer d.st.Close()
+			defer d.close()
 			if err := d.ensureGateway(ctx, g); err != nil {
 				return err
 			}
@@ -312,7 +333,7 @@ the next deploy starts from scratch.`,
 			if err != nil {
 				return err
 			}
-			defer d.st.Close()
+			defer d.close()
 			envs := []string{env}
 			if env == "" {
 				p, err := readPipelineQuiet(d.file)

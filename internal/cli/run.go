@@ -190,6 +190,11 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 	if f.noColor {
 		color = ui.ColorNever
 	}
+	nt, err := g.loadNotifier(dir, st)
+	if err != nil {
+		return err
+	}
+	defer nt.close()
 	r := ui.New(g.s.out, ui.Options{Mode: mode, Color: color})
 	eng := engine.New(engine.Options{
 		Store:    st,
@@ -199,7 +204,7 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 		Logger:   g.logger(),
 		Grace:    f.grace,
 		StateDir: dir,
-		Admit:    gatekeeper.Admitter(st),
+		Admit:    gatekeeper.Admitter(st, nt.hooks()),
 	})
 
 	var run *store.Run
@@ -233,6 +238,7 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 			Actor: currentUser(), BaseEnv: baseEnv(f.passEnv),
 		})
 	}
+	nt.runEnded(run)
 	if cerr := r.Close(); cerr != nil && err == nil {
 		err = cerr
 	}

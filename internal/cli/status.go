@@ -80,7 +80,7 @@ every environment that has been deployed to. --watch redraws every second.`,
 			if err != nil {
 				return err
 			}
-			defer d.st.Close()
+			defer d.close()
 			for {
 				sts, err := d.status(ctx, env)
 				if err != nil {
@@ -252,7 +252,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer d.st.Close()
+			defer d.close()
 			rels, err := d.st.Releases().ListReleases(cmd.Context(), env, limit)
 			if err != nil {
 				return err

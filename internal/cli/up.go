@@ -60,7 +60,13 @@ progress (recorded as cancelled) and exits.`,
 			if _, err := delivery.EnsureGateway(ctx, delivery.GatewayDir(data), self); err != nil {
 				fmt.Fprintf(g.s.err, "sluice: the gateway did not start: %v\n", err)
 			}
-			runner := &server.LocalRunner{Store: st, DataDir: data, BaseEnv: baseEnv(nil), Logger: g.logger(), Self: self}
+			nt, err := g.loadNotifier(data, st)
+			if err != nil {
+				return err
+			}
+			defer nt.close()
+			runner := &server.LocalRunner{Store: st, DataDir: data, BaseEnv: baseEnv(nil), Logger: g.logger(), Self: self,
+				Hooks: nt.hooks(), Finished: nt.runEnded}
 			srv := server.New(server.Options{Store: st, DataDir: data, SealKey: key, Logger: g.logger(), Runner: runner})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {

@@ -36,6 +36,7 @@ type Keeper struct {
 	// (notifications).
 	ApprovalPoll        time.Duration
 	OnApprovalRequested func(*store.ApprovalRequest, *store.Run)
+	onBlocked           func(run store.Run, env string, d gate.Decision)
 }
 
 // Judgement is a gate decision with the digests of its inputs.
@@ -263,6 +264,9 @@ func (k *Keeper) Admit(ctx context.Context, req engine.AdmitRequest) error {
 		req.Log(l)
 	}
 	if j.Decision.Outcome == gate.Block {
+		if k.onBlocked != nil {
+			k.onBlocked(run, req.Env, j.Decision)
+		}
 		return fmt.Errorf("gate %s blocked: %s (see: sluice gate --env %s --run %d)",
 			req.Env, j.Decision.Summary(), req.Env, run.Number)
 	}
@@ -293,16 +297,25 @@ func (l *linesWriter) lines() []string {
 	return strings.Split(s, "\n")
 }
 
+// Hooks tell the caller what admission did (for notifications).
+type Hooks struct {
+	// OnBlocked is told of a gate that blocked a job.
+	OnBlocked func(run store.Run, env string, d gate.Decision)
+	// OnApprovalRequested is told of a release that waits for approval.
+	OnApprovalRequested func(*store.ApprovalRequest, *store.Run)
+}
+
 // Admitter returns the engine's hook for jobs bound to an environment:
 // judge the evidence of the jobs they need with the pipeline the run was
 // started with, then wait for the approvals the environment requires.
-func Admitter(st store.Store) engine.AdmitFunc {
+func Admitter(st store.Store, h Hooks) engine.AdmitFunc {
 	return func(ctx context.Context, req engine.AdmitRequest) error {
 		p, diags := spec.Parse(req.Run.File, req.Run.Spec)
 		if diags.HasErrors() {
 			return fmt.Errorf("gate %s cannot read the run's pipeline: %s", req.Env, diags.Error())
 		}
-		k := &Keeper{Store: st, Pipeline: p, Dir: req.Run.Workdir, Actor: req.Run.Actor}
+		k := &Keeper{Store: st, Pipeline: p, Dir: req.Run.Workdir, Actor: req.Run.Actor,
+			OnApprovalRequested: h.OnApprovalRequested, onBlocked: h.OnBlocked}
 		return k.Admit(ctx, req)
 	}
 }

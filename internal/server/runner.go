@@ -34,6 +34,10 @@ type LocalRunner struct {
 	Logger  *slog.Logger
 	// Self is the sluice binary scan and deploy steps run.
 	Self string
+	// Hooks are told of gates that block and approvals requested;
+	// Finished of every run that ends.
+	Hooks    gatekeeper.Hooks
+	Finished func(*store.Run)
 
 	wg sync.WaitGroup
 	mu sync.Mutex
@@ -79,7 +83,7 @@ func (lr *LocalRunner) Start(ctx context.Context, req RunRequest) (*store.Run, e
 	started := make(chan string, 1)
 	eng := engine.New(engine.Options{
 		Store: lr.Store, Executor: local.New(local.Options{}), StateDir: lr.DataDir, Logger: lr.Logger, Self: lr.Self,
-		Admit: gatekeeper.Admitter(lr.Store),
+		Admit: gatekeeper.Admitter(lr.Store, lr.Hooks),
 		Observer: func(ev engine.Event) {
 			if ev.Type == engine.RunStarted {
 				select {
@@ -94,8 +98,11 @@ func (lr *LocalRunner) Start(ctx context.Context, req RunRequest) (*store.Run, e
 	go func() {
 		defer lr.wg.Done()
 		defer cancel()
-		_, err := eng.Run(runCtx, engine.Request{Pipeline: p, Source: src, File: file, Workdir: dir, Jobs: req.Jobs,
+		run, err := eng.Run(runCtx, engine.Request{Pipeline: p, Source: src, File: file, Workdir: dir, Jobs: req.Jobs,
 			Branch: req.Branch, Commit: req.Commit, Event: req.Event, Actor: req.Actor, BaseEnv: lr.BaseEnv})
+		if lr.Finished != nil && run != nil {
+			lr.Finished(run)
+		}
 		if err != nil {
 			lr.Logger.Error("run", "project", req.Project.Name, "commit", req.Commit, "err", err)
 		}
