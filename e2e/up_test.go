@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestUpServesTheAPI starts the control plane binary, creates the first
+// admin key locally, and checks the API refuses anonymous calls and
+// accepts the key; SIGTERM stops it cleanly.
+func TestUpServesTheAPI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "sluice.yaml", "version: 1\njobs:\n  a: { steps: [{ run: \"true\" }] }\n")
+	r := sluice(t, dir, "keys", "create", "--grant", "admin", "--name", "first")
+	expectCode(t, r, 0)
+	key := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(key, "slk_") {
+		t.Fatalf("keys create printed %q", r.stdout)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	bg := startSluice(t, dir, nil, "up", "--addr", addr)
+	get := func(path, key string) int {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return -1
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	waitFor(t, 30*time.Second, "the API to answer", func() bool { return get("/healthz", "") == 200 }, bg.output)
+	for path, want := range map[string]int{"/api/v1/runs": 401, "/api/openapi.json": 401, "/api/v1/keys": 401} {
+		if got := get(path, ""); got != want {
+			t.Errorf("GET %s without a key: %d, want %d", path, got, want)
+		}
+		if got := get(path, key); got != 200 {
+			t.Errorf("GET %s with the admin key: %d", path, got)
+		}
+	}
+	r = sluice(t, dir, "keys", "list")
+	expectContains(t, r, "stdout", r.stdout, "first")
+	_ = bg.cmd.Process.Signal(syscall.SIGTERM)
+	if code, ok := bg.wait(30 * time.Second); !ok || code != 0 {
+		t.Fatalf("sluice up after SIGTERM: code %d, ended %v\n%s", code, ok, bg.output())
+	}
+	if !strings.Contains(bg.output(), "control plane stopped") {
+		t.Errorf("output:\n%s", bg.output())
+	}
+	sluice(t, dir, "down")
+}
