@@ -231,9 +231,26 @@ func runPipeline(ctx context.Context, g *globals, f *runFlags) error {
 			fmt.Fprintf(g.s.err, "sluice: not running %s: %s\n", file, why)
 			return nil
 		}
+		var envSec map[string]map[string]string
+		if stored, lerr := st.Secrets().ListSecrets(ctx); lerr == nil && len(stored) > 0 {
+			absData, aerr := filepath.Abs(dir)
+			if aerr != nil {
+				_ = r.Close()
+				return aerr
+			}
+			key, kerr := g.sealKey(absData)
+			if kerr != nil {
+				_ = r.Close()
+				return kerr
+			}
+			if envSec, err = envSecrets(ctx, st, key, p, "", currentUser()); err != nil {
+				_ = r.Close()
+				return &exitError{code: ExitFailed, err: err}
+			}
+		}
 		run, err = eng.Run(ctx, engine.Request{
 			Pipeline: p, Source: src, File: file, Workdir: workdir,
-			Jobs: f.jobs, Vars: vars, Secrets: secrets,
+			Jobs: f.jobs, Vars: vars, Secrets: secrets, EnvSecrets: envSec,
 			Environment: f.env, Branch: branch, Commit: commit, Event: f.event,
 			Actor: currentUser(), BaseEnv: baseEnv(f.passEnv),
 		})

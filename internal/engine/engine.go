@@ -132,7 +132,11 @@ type Request struct {
 	Vars map[string]string
 	// Secrets maps secret names to values: $NAME in steps, masked in logs.
 	// Only the names are stored.
-	Secrets     map[string]string
+	Secrets map[string]string
+	// EnvSecrets are secrets per environment: a job bound to an
+	// environment (environment:) gets that environment's, masked in every
+	// log like Secrets. Only their names are stored, with the run's.
+	EnvSecrets  map[string]map[string]string
 	Environment string
 	Branch      string
 	Commit      string
@@ -147,8 +151,9 @@ type Request struct {
 // ResumeRequest gives what a resumed run needs that the store does not keep.
 type ResumeRequest struct {
 	// Secrets must hold a value for every secret name the run was started with.
-	Secrets map[string]string
-	BaseEnv map[string]string
+	Secrets    map[string]string
+	EnvSecrets map[string]map[string]string
+	BaseEnv    map[string]string
 }
 
 func (e *Engine) lockPath(runID string) string {

@@ -347,6 +347,9 @@ func (x *execution) jobEnv(pj *plan.Job, c expr.Context, outputFile string) (map
 	for k, v := range x.secrets {
 		env[k] = v
 	}
+	for k, v := range x.envSecrets[pj.Spec.Environment] {
+		env[k] = v
+	}
 	return env, nil
 }
 

@@ -25,9 +25,12 @@ type execution struct {
 	run     *store.Run
 	plan    *plan.Plan
 	secrets map[string]string
-	masker  *secrets.Masker
-	baseEnv map[string]string
-	lock    *runLock
+	// envSecrets are the stored secrets of each environment, given only
+	// to the jobs bound to it.
+	envSecrets map[string]map[string]string
+	masker     *secrets.Masker
+	baseEnv    map[string]string
+	lock       *runLock
 
 	mu   sync.Mutex
 	jobs map[string]*store.Job // by expanded id
@@ -76,7 +79,7 @@ func (e *Engine) Run(ctx context.Context, req Request) (*store.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run #%d: %w", run.Number, err)
 	}
-	x := &execution{e: e, run: run, plan: pl, secrets: req.Secrets, baseEnv: req.BaseEnv, lock: lock, jobs: map[string]*store.Job{}}
+	x := &execution{e: e, run: run, plan: pl, secrets: req.Secrets, envSecrets: req.EnvSecrets, baseEnv: req.BaseEnv, lock: lock, jobs: map[string]*store.Job{}}
 	var jobs []*store.Job
 	for _, pj := range pl.Jobs {
 		j := &store.Job{RunID: run.ID, ID: pj.ID, Name: pj.Name, Needs: pj.Needs, Matrix: pj.Matrix, Status: store.StatusPending}
@@ -134,7 +137,7 @@ func (e *Engine) Resume(ctx context.Context, ref string, req ResumeRequest) (*st
 	for _, j := range stored {
 		byID[j.ID] = j
 	}
-	x := &execution{e: e, run: run, plan: pl, secrets: req.Secrets, baseEnv: req.BaseEnv, lock: lock, jobs: map[string]*store.Job{}}
+	x := &execution{e: e, run: run, plan: pl, secrets: req.Secrets, envSecrets: req.EnvSecrets, baseEnv: req.BaseEnv, lock: lock, jobs: map[string]*store.Job{}}
 	var reset []*store.Job
 	for _, pj := range pl.Jobs {
 		j := byID[pj.ID]
@@ -177,7 +180,11 @@ func (x *execution) execute(ctx context.Context) (*store.Run, error) {
 		return nil, fmt.Errorf("run #%d: report folder: %w", x.run.Number, err)
 	}
 
-	x.masker = secrets.NewMasker(sortedValues(x.secrets)...)
+	masked := sortedValues(x.secrets)
+	for _, m := range x.envSecrets {
+		masked = append(masked, sortedValues(m)...)
+	}
+	x.masker = secrets.NewMasker(masked...)
 	x.run.Status = store.StatusRunning
 	x.run.StartedAt = e.now().UTC()
 	if err := e.st.Runs().UpdateRun(context.WithoutCancel(ctx), x.run); err != nil {

@@ -228,6 +228,7 @@ type Store interface {
 	Releases() ReleaseStore
 	Approvals() ApprovalStore
 	Control() ControlStore
+	Secrets() SecretStore
 	// ArtifactDir is the folder where artifact copies of a run's job are kept.
 	ArtifactDir(runID, jobID string) string
 	Close() error
@@ -535,4 +536,30 @@ type ControlStore interface {
 	// RecordDelivery stores a webhook delivery id; ErrConflict when it was
 	// seen before (a replay).
 	RecordDelivery(ctx context.Context, provider, id string, at time.Time) error
+}
+
+// Secret is a stored secret: its value sealed (encrypted and
+// authenticated) with the server key named by KeyID, scoped to a project
+// and an environment ("" for every one).
+type Secret struct {
+	Project   string
+	Env       string
+	Name      string
+	Sealed    []byte
+	KeyID     string
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+// SecretStore keeps sealed secrets. Values never leave it unsealed; the
+// caller seals and opens them.
+type SecretStore interface {
+	// PutSecret creates or replaces a secret, with its audit record.
+	PutSecret(ctx context.Context, s *Secret, audit *AuditRecord) error
+	// GetSecret returns one secret, or ErrNotFound.
+	GetSecret(ctx context.Context, project, env, name string) (*Secret, error)
+	// ListSecrets returns every secret, by project, env and name.
+	ListSecrets(ctx context.Context) ([]*Secret, error)
+	// DeleteSecret removes a secret (ErrNotFound when there is none).
+	DeleteSecret(ctx context.Context, project, env, name string, audit *AuditRecord) error
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Releases", releaseTests},
 		{"Approvals", approvalTests},
 		{"Control", controlTests},
+		{"Secrets", secretTests},
 		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {

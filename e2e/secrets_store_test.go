@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStoredSecrets keeps a secret in the store for production: only the
+// job bound to production gets it, every log shows it masked, the database
+// file never holds it in clear, and each read is audited.
+func TestStoredSecrets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "sluice.yaml", `version: 1
+jobs:
+  build: { steps: [{ run: 'echo "build sees [${DEPLOY_TOKEN:-nothing}]"' }] }
+  ship:
+    needs: [build]
+    environment: production
+    steps: [{ run: 'echo "ship sees [$DEPLOY_TOKEN]"; test -n "$DEPLOY_TOKEN"' }]
+environments:
+  production: { secrets: [DEPLOY_TOKEN] }
+`)
+	const value = "tok-9f8e7d6c5b4a39281706"
+	cmd := exec.Command(sluiceBin, "secrets", "set", "DEPLOY_TOKEN", "--env", "production")
+	cmd.Dir = dir
+	cmd.Env = sluiceEnv()
+	cmd.Stdin = strings.NewReader(value + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("secrets set: %v\n%s", err, out)
+	}
+	r := sluice(t, dir, "secrets", "list")
+	expectContains(t, r, "stdout", r.stdout, "DEPLOY_TOKEN")
+	if strings.Contains(r.stdout, value) {
+		t.Fatal("secrets list shows the value")
+	}
+
+	r = sluice(t, dir, "run", "--plain")
+	expectCode(t, r, 0)
+	if strings.Contains(r.stdout, value) {
+		t.Fatalf("the value leaked into the output:\n%s", r.stdout)
+	}
+	r = sluice(t, dir, "logs", "1", "ship")
+	expectContains(t, r, "stdout", r.stdout, "ship sees [***]")
+	r = sluice(t, dir, "logs", "1", "build")
+	expectContains(t, r, "stdout", r.stdout, "build sees [nothing]")
+
+	for _, f := range []string{"sluice.db", "sluice.db-wal"} {
+		data, err := os.ReadFile(filepath.Join(dir, ".sluice", f))
+		if err == nil && bytes.Contains(data, []byte(value)) {
+			t.Errorf("%s holds the secret in clear", f)
+		}
+	}
+	r = sluice(t, dir, "audit", "export")
+	expectContains(t, r, "stdout", r.stdout, `"action":"secret.put"`)
+	expectContains(t, r, "stdout", r.stdout, `"action":"secret.read"`)
+
+	// Another server key cannot open it: a clear error, not a silent empty value.
+	r = sluiceWith(t, dir, []string{"SLUICE_SECRET_KEY=" + strings.Repeat("ab", 32)}, nil, "run", "--plain")
+	expectCode(t, r, 1)
+	expectContains(t, r, "stderr", r.stderr, "cannot be decrypted")
+}

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sluice-ci/sluice/internal/auth"
+	"github.com/sluice-ci/sluice/internal/pipeline/spec"
+	"github.com/sluice-ci/sluice/internal/server"
+	"github.com/sluice-ci/sluice/internal/store"
+	"github.com/spf13/cobra"
+)
+
+// secretPlace is the authenticated data a secret is sealed with: a sealed
+// value copied to another name or scope does not open.
+func secretPlace(project, env, name string) string {
+	return "secret/" + project + "/" + env + "/" + name
+}
+
+// keyID names a server key without revealing it.
+func keyID(key []byte) string {
+	sum := sha256.Sum256(key)
+	return hex.EncodeToString(sum[:4])
+}
+
+func (g *globals) sealKey(data string) ([]byte, error) {
+	k, err := server.LoadSealKey(filepath.Join(data, "secret.key"))
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return k, nil
+}
+
+func newSecretsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "secrets",
+		Short: "Keep secrets in the store, encrypted, for an environment's jobs",
+		Long: `Secrets kept in the store are encrypted at rest (AES-256-GCM with the server
+key: SLUICE_SECRET_KEY, or DATA/secret.key) and bound to their name and scope.
+A job bound to an environment (environment: in sluice.yaml) gets the secrets
+that environment lists (environments.NAME.secrets) as environment variables,
+masked in every log; every read and change is an audit record. Values are
+read from standard input, never from the command line.`,
+	}
+	var env, project string
+	set := &cobra.Command{
+		Use:     "set NAME [--env ENV] [--project P]   (value on stdin)",
+		Short:   "Store a secret (the value is read from standard input)",
+		Example: `  printf %s "$TOKEN" | sluice secrets set GOODBOOKS_API_TOKEN --env production`,
+		Args:    argsBetween(1, 1, "one secret name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if !spec.ValidName(name) {
+				return usageErr("secret name %q: letters, digits and _, not starting with a digit", name)
+			}
+			value, err := io.ReadAll(io.LimitReader(bufio.NewReader(g.s.in), 64<<10+1))
+			if err != nil {
+				return err
+			}
+			v := strings.TrimSuffix(strings.TrimSuffix(string(value), "\n"), "\r")
+			if v == "" || len(value) > 64<<10 {
+				return usageErr("give the value on standard input (1 byte to 64 KiB)")
+			}
+			data, err := filepath.Abs(g.dataDir(""))
+			if err != nil {
+				return err
+			}
+			st, _, err := g.openStore(cmd.Context(), data)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			key, err := g.sealKey(data)
+			if err != nil {
+				return err
+			}
+			sealed, err := auth.SealSigningKey(key, secretPlace(project, env, name), []byte(v))
+			if err != nil {
+				return err
+			}
+			s := &store.Secret{Project: project, Env: env, Name: name, Sealed: sealed, KeyID: keyID(key), UpdatedBy: currentUser(), UpdatedAt: time.Now()}
+			if err := st.Secrets().PutSecret(cmd.Context(), s, &store.AuditRecord{Time: time.Now(), Actor: currentUser(), Action: "secret.put",
+				Subject: secretPlace(project, env, name)}); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.s.out, "stored %s for %s (encrypted with key %s)\n", name, scopeText(project, env), s.KeyID)
+			return nil
+		},
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List stored secrets (names, scopes and dates; never values)",
+		Args:  argsBetween(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.existingStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ss, err := st.Secrets().ListSecrets(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.s.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSCOPE\tKEY\tUPDATED\tBY")
+			for _, s := range ss {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, scopeText(s.Project, s.Env), s.KeyID, when(s.UpdatedAt), s.UpdatedBy)
+			}
+			return tw.Flush()
+		},
+	}
+	rm := &cobra.Command{
+		Use:   "rm NAME [--env ENV] [--project P]",
+		Short: "Delete a stored secret",
+		Args:  argsBetween(1, 1, "one secret name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := g.existingStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			err = st.Secrets().DeleteSecret(cmd.Context(), project, env, args[0], &store.AuditRecord{Time: time.Now(), Actor: currentUser(),
+				Action: "secret.delete", Subject: secretPlace(project, env, args[0])})
+			if errors.Is(err, store.ErrNotFound) {
+				return &exitError{code: ExitFailed, err: fmt.Errorf("no secret %s for %s", args[0], scopeText(project, env))}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.s.out, "deleted %s for %s\n", args[0], scopeText(project, env))
+			return nil
+		},
+	}
+	for _, c := range []*cobra.Command{set, rm} {
+		c.Flags().StringVar(&env, "env", "", "environment the secret is for (default: every one)")
+		c.Flags().StringVar(&project, "project", "", "project the secret is for (default: every one)")
+	}
+	cmd.AddCommand(set, list, rm)
+	return cmd
+}
+
+func scopeText(project, env string) string {
+	p, e := project, env
+	if p == "" {
+		p = "every project"
+	}
+	if e == "" {
+		e = "every environment"
+	}
+	return p + ", " + e
+}
+
+// envSecrets loads the stored secrets each environment of p lists (the
+// environment's own value first, else one for every environment), opens
+// them and audits each read. Names with no stored value are left to
+// --secret.
+func envSecrets(ctx context.Context, st store.Store, key []byte, p *spec.Pipeline, project, actor string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for _, e := range p.Environments {
+		for _, name := range e.Secrets {
+			var s *store.Secret
+			var err error
+			for _, scope := range [][2]string{{project, e.Name}, {project, ""}, {"", e.Name}, {"", ""}} {
+				if s, err = st.Secrets().GetSecret(ctx, scope[0], scope[1], name); err == nil {
+					break
+				}
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			v, err := auth.OpenSigningKey(key, secretPlace(s.Project, s.Env, s.Name), s.Sealed)
+			if err != nil {
+				return nil, fmt.Errorf("secret %s of %s cannot be decrypted with this server key (it was sealed with key %s): %w", name, e.Name, s.KeyID, err)
+			}
+			if out[e.Name] == nil {
+				out[e.Name] = map[string]string{}
+			}
+			out[e.Name][name] = string(v)
+			if err := st.Audit().AppendAudit(ctx, &store.AuditRecord{Time: time.Now(), Actor: actor, Action: "secret.read",
+				Subject: secretPlace(s.Project, s.Env, s.Name), Data: map[string]string{"for": e.Name, "pipeline": p.Name}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
