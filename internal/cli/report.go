@@ -136,9 +136,9 @@ func buildReport(ctx context.Context, st store.Store, ref string) (*compliance.R
 		Facts: compliance.Facts{
 			SecretNames:   slices.Clone(r.SecretNames),
 			SecretsMasked: true,
-			// Secrets are given per run and never stored; stored secrets
-			// come with the control plane.
-			SecretsEncrypted: false,
+			// Secrets given per run (--secret) are never stored; stored
+			// secrets (sluice secrets) are sealed with AES-256-GCM.
+			SecretsEncrypted: true,
 			AuditRetention:   "kept indefinitely in the store; no retention limit is configured",
 			FindingsRedacted: true,
 		},
