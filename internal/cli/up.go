@@ -28,8 +28,9 @@ func newUpCmd(g *globals) *cobra.Command {
 		Long: `Run sluice as a service: the HTTP API (JSON, described at /api/openapi.json),
 webhooks of GitHub, Gitea and GitLab that start runs at the exact commit
 pushed (POST /hooks/<provider>/<project>, signature-verified, replays
-refused), approvals, the audit trail; and the gateway, started in the
-background if none runs. Every route but /healthz and /readyz needs an API
+refused), cron schedules of the projects' pipelines (on.schedule; one
+control plane schedules at a time when several share a database), approvals,
+the audit trail; and the gateway, started in the background if none runs. Every route but /healthz and /readyz needs an API
 key: create the first one locally with 'sluice keys create --grant admin'.
 
 Webhook secrets and signing keys are sealed with the server key: 64 hex
@@ -68,6 +69,9 @@ progress (recorded as cancelled) and exits.`,
 			runner := &server.LocalRunner{Store: st, DataDir: data, BaseEnv: baseEnv(nil), Logger: g.logger(), Self: self,
 				Hooks: nt.hooks(), Finished: nt.runEnded}
 			srv := server.New(server.Options{Store: st, DataDir: data, SealKey: key, Logger: g.logger(), Runner: runner})
+			host, _ := os.Hostname()
+			sched := &server.Scheduler{Store: st, Runner: runner, DataDir: data, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: g.logger()}
+			go sched.Run(ctx)
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return usageErr("--addr %s: %v", addr, err)

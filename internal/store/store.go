@@ -536,6 +536,11 @@ type ControlStore interface {
 	// RecordDelivery stores a webhook delivery id; ErrConflict when it was
 	// seen before (a replay).
 	RecordDelivery(ctx context.Context, provider, id string, at time.Time) error
+	// AcquireLease takes or renews the lease name for holder until now+ttl
+	// and reports whether holder has it: false while another holder's
+	// lease has not expired. Several control planes on one database elect
+	// one scheduler this way.
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 }
 
 // Secret is a stored secret: its value sealed (encrypted and

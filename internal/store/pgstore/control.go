@@ -207,3 +207,34 @@ func (cs controlStore) RecordDelivery(ctx context.Context, provider, id string, 
 	}
 	return nil
 }
+
+// AcquireLease takes or renews a lease: the row is locked for the check,
+// so two control planes cannot both take it.
+func (cs controlStore) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	got := false
+	err := cs.s.inTx(ctx, func(tx pgx.Tx) error {
+		got = false
+		if _, err := tx.Exec(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES ($1, '', 'epoch') ON CONFLICT (name) DO NOTHING`, name); err != nil {
+			return err
+		}
+		var (
+			cur string
+			exp pgtype.Timestamptz
+		)
+		if err := tx.QueryRow(ctx, `SELECT holder, expires_at FROM leases WHERE name = $1 FOR UPDATE`, name).Scan(&cur, &exp); err != nil {
+			return err
+		}
+		if cur != holder && cur != "" && fromTS(exp).After(now) {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE leases SET holder = $2, expires_at = $3 WHERE name = $1`, name, holder, now.Add(ttl).UTC()); err != nil {
+			return err
+		}
+		got = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", name, err)
+	}
+	return got, nil
+}

@@ -182,3 +182,30 @@ func (cs controlStore) RecordDelivery(ctx context.Context, provider, id string, 
 	}
 	return nil
 }
+
+// AcquireLease takes or renews a lease.
+func (cs controlStore) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	got := false
+	err := cs.s.inTx(ctx, func(tx *sql.Tx) error {
+		var (
+			cur string
+			exp int64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT holder, expires_at FROM leases WHERE name = ?`, name).Scan(&cur, &exp)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err == nil && cur != holder && exp > now.UnixNano() {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
+			name, holder, now.Add(ttl).UnixNano())
+		got = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", name, err)
+	}
+	return got, nil
+}

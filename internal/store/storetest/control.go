@@ -10,6 +10,7 @@ import (
 var controlTests = []subtest{
 	{"Keys", testKeys},
 	{"ProjectsAndDeliveries", testProjectsAndDeliveries},
+	{"Leases", testLeases},
 }
 
 func testKeys(t *testing.T, open Opener) {
@@ -68,5 +69,37 @@ func testProjectsAndDeliveries(t *testing.T, open Opener) {
 	wantErr(t, "a replayed delivery", cs.RecordDelivery(ctx, "github", "d-1", at(time.Second)), store.ErrConflict)
 	if err := cs.RecordDelivery(ctx, "gitlab", "d-1", at(0)); err != nil {
 		t.Errorf("the same id from another provider: %v", err)
+	}
+}
+
+func testLeases(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	cs := s.Control()
+	take := func(holder string, now time.Time) bool {
+		t.Helper()
+		ok, err := cs.AcquireLease(ctx, "scheduler", holder, now, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !take("a", at(0)) {
+		t.Fatal("a free lease was refused")
+	}
+	if take("b", at(30*time.Second)) {
+		t.Error("b took a's unexpired lease")
+	}
+	if !take("a", at(50*time.Second)) {
+		t.Error("a could not renew its lease")
+	}
+	if take("b", at(100*time.Second)) {
+		t.Error("b took the renewed lease before it expired")
+	}
+	if !take("b", at(111*time.Second)) {
+		t.Error("b could not take an expired lease")
+	}
+	if take("a", at(112*time.Second)) {
+		t.Error("a took b's lease back")
 	}
 }
