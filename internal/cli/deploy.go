@@ -171,8 +171,10 @@ or configuration error, 130 interrupted.`,
 			if _, err := os.Stat(artifact); err != nil {
 				return usageErr("--artifact %s: %v", artifact, err)
 			}
+			// In a pipeline step, the run that built the artifact is known:
+			// the DORA lead time counts from it.
 			rel, err := d.ctl.Deploy(ctx, release.DeployRequest{Env: env, Config: cfg, Artifact: artifact, Version: version,
-				After: p.Environment(env).After, Override: override})
+				After: p.Environment(env).After, Override: override, RunID: os.Getenv("SLUICE_RUN_ID")})
 			if err != nil {
 				return deliveryResult(err)
 			}

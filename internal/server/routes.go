@@ -43,6 +43,8 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/approvals", Summary: "Releases waiting for approval", Action: auth.ReadReleases, Handle: s.listApprovals},
 		{Method: "POST", Path: "/api/v1/runs/{ref}/approvals/{env}", Summary: "Approve or reject a run's release to an environment", Action: auth.Approve, Handle: s.decide},
 		{Method: "GET", Path: "/api/v1/environments/{env}", Summary: "An environment's live, previous and candidate releases", Action: auth.ReadReleases, Handle: s.environment},
+		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics: runs, durations, queue, gate decisions, deployments, rollbacks, DORA", Action: auth.ReadRuns, Handle: s.metrics},
+		{Method: "GET", Path: "/api/v1/environments/{env}/dora", Summary: "DORA figures of an environment (?days=30)", Action: auth.ReadReleases, Handle: s.dora},
 		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit records after a sequence number", Action: auth.ReadAudit, Handle: s.listAudit},
 		{Method: "GET", Path: "/api/v1/audit/verify", Summary: "Verify the audit trail's hash chain", Action: auth.ReadAudit, Handle: s.verifyAudit},
 		{Method: "GET", Path: "/api/v1/keys", Summary: "List API keys (never their secrets)", Action: auth.ManageKeys, Handle: s.listKeys},

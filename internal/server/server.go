@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluice-ci/sluice/internal/auth"
@@ -68,6 +69,9 @@ type Server struct {
 	limiter *auth.Limiter
 	nonces  *auth.NonceCache
 	replays *webhook.ReplayCache
+
+	metricsOnce sync.Once
+	metricsH    http.Handler
 }
 
 // New builds the server and its routes.

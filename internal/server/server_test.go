@@ -353,3 +353,34 @@ func TestSignedRequests(t *testing.T) {
 		t.Errorf("tampered body: %d, want 401", code)
 	}
 }
+
+func TestMetricsAndDORA(t *testing.T) {
+	fx := newFixture(t)
+	viewer := fx.mkKey("prom", "viewer")
+	now := time.Now()
+	for _, st := range []store.Status{store.StatusSucceeded, store.StatusFailed, store.StatusRunning} {
+		r := &store.Run{Status: st, CreatedAt: now, StartedAt: now.Add(-time.Minute), FinishedAt: now}
+		if err := fx.st.Runs().CreateRun(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rel := &store.Release{ID: "r1", Env: "production", State: store.ReleaseLive}
+	if err := fx.st.Releases().CreateRelease(t.Context(), rel, &store.AuditRecord{Action: "release.create", Subject: "release/r1",
+		Data: map[string]string{"env": "production"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, body := fx.do("GET", "/metrics", viewer, nil, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("/metrics: %d", res.StatusCode)
+	}
+	for _, want := range []string{`sluice_runs{status="failed"} 1`, `sluice_runs_in_progress 1`, `sluice_run_duration_seconds_count 2`,
+		`sluice_deployments{env="production"} 1`, `sluice_dora_change_failure_rate{env="production"} 0`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	res, body = fx.do("GET", "/api/v1/environments/production/dora?days=7", viewer, nil, nil)
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"deployments": 1`) {
+		t.Errorf("dora: %d %s", res.StatusCode, body)
+	}
+}
