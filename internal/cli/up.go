@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sluice-ci/sluice/internal/delivery"
+	"github.com/sluice-ci/sluice/internal/delivery/release"
 	"github.com/sluice-ci/sluice/internal/server"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/spf13/cobra"
@@ -68,7 +69,18 @@ progress (recorded as cancelled) and exits.`,
 			defer nt.close()
 			runner := &server.LocalRunner{Store: st, DataDir: data, BaseEnv: baseEnv(nil), Logger: g.logger(), Self: self,
 				Hooks: nt.hooks(), Finished: nt.runEnded}
-			srv := server.New(server.Options{Store: st, DataDir: data, SealKey: key, Logger: g.logger(), Runner: runner})
+			srv := server.New(server.Options{Store: st, DataDir: data, SealKey: key, Logger: g.logger(), Runner: runner,
+				Rollback: func(ctx context.Context, env, actor, reason string) error {
+					ctl := release.New(release.Options{Store: st, DataDir: data, Actor: actor, Logger: g.logger(),
+						Target: delivery.LocalTarget{DataDir: data, BaseEnv: baseEnv(nil)},
+						Router: delivery.GatewayRouter{Dir: delivery.GatewayDir(data)}, Meter: delivery.NewGatewayMeter(delivery.GatewayDir(data))})
+					if ctl.Busy(env) {
+						_, err := ctl.Request(ctx, env, "abort")
+						return err
+					}
+					_, err := ctl.Rollback(context.WithoutCancel(ctx), env, "", true)
+					return err
+				}})
 			host, _ := os.Hostname()
 			sched := &server.Scheduler{Store: st, Runner: runner, DataDir: data, Holder: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: g.logger()}
 			go sched.Run(ctx)

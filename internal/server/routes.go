@@ -52,6 +52,7 @@ func (s *Server) table() []route {
 		{Method: "DELETE", Path: "/api/v1/keys/{id}", Summary: "Revoke an API key", Action: auth.ManageKeys, Handle: s.revokeKey},
 		{Method: "GET", Path: "/api/v1/projects", Summary: "List projects", Action: auth.ReadRuns, Handle: s.listProjects},
 		{Method: "PUT", Path: "/api/v1/projects/{project}", Summary: "Create or change a project", Action: auth.ManageProjects, Handle: s.putProject},
+		{Method: "POST", Path: "/api/v1/alerts/alertmanager", Summary: "Alertmanager webhook receiver: firing alerts labelled sluice_action=rollback roll their sluice_env back (the key needs releases:rollback for each)", Handle: s.alertmanager},
 		{Method: "POST", Path: "/hooks/{provider}/{project}", Summary: "Webhook of GitHub, Gitea or GitLab (signature-verified)", Webhook: true, Handle: s.hook},
 	}
 }
@@ -625,4 +626,58 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"run": run.ID, "number": run.Number})
+}
+
+// alertmanager receives Alertmanager's webhook (version 4): every firing
+// alert with labels sluice_action="rollback" and sluice_env=<env> rolls
+// that environment back to its previous release, once per request.
+func (s *Server) alertmanager(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var body struct {
+		Version string `json:"version"`
+		Status  string `json:"status"`
+		Alerts  []struct {
+			Status      string            `json:"status"`
+			Labels      map[string]string `json:"labels"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"alerts"`
+		GroupKey          string            `json:"groupKey"`
+		Receiver          string            `json:"receiver"`
+		GroupLabels       map[string]string `json:"groupLabels"`
+		CommonLabels      map[string]string `json:"commonLabels"`
+		CommonAnnotations map[string]string `json:"commonAnnotations"`
+		ExternalURL       string            `json:"externalURL"`
+		TruncatedAlerts   int               `json:"truncatedAlerts"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	envs := map[string]string{}
+	for _, a := range body.Alerts {
+		if a.Status != "firing" || a.Labels["sluice_action"] != "rollback" || a.Labels["sluice_env"] == "" {
+			continue
+		}
+		reason := a.Labels["alertname"]
+		if s := a.Annotations["summary"]; s != "" {
+			reason += ": " + s
+		}
+		envs[a.Labels["sluice_env"]] = reason
+	}
+	done := map[string]string{}
+	for env, reason := range envs {
+		if !p.Can(auth.Rollback, "", env) {
+			done[env] = "refused: the key may not roll back " + env
+			continue
+		}
+		if s.o.Rollback == nil {
+			done[env] = "refused: this server does not roll back"
+			continue
+		}
+		s.audit(r.Context(), p.Name, "alert.rollback", "env/"+env, map[string]string{"alert": reason, "receiver": body.Receiver})
+		if err := s.o.Rollback(r.Context(), env, "alertmanager:"+p.Name, reason); err != nil {
+			done[env] = "failed: " + err.Error()
+			continue
+		}
+		done[env] = "rolled back"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"environments": done})
 }

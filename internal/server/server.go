@@ -41,6 +41,9 @@ type Options struct {
 	// Limiter tunes the slowdown of repeated authentication failures
 	// from one address (zero: auth's defaults).
 	Limiter auth.LimiterConfig
+	// Rollback puts an environment back on its previous release (the
+	// Alertmanager receiver calls it); nil refuses such alerts.
+	Rollback func(ctx context.Context, env, actor, reason string) error
 }
 
 // Runner starts a run of a project at a commit.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -382,5 +383,32 @@ func TestMetricsAndDORA(t *testing.T) {
 	res, body = fx.do("GET", "/api/v1/environments/production/dora?days=7", viewer, nil, nil)
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"deployments": 1`) {
 		t.Errorf("dora: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestAlertmanagerRollback(t *testing.T) {
+	fx := newFixture(t)
+	var got []string
+	fx.s.o.Rollback = func(_ context.Context, env, actor, reason string) error {
+		got = append(got, env+"|"+actor+"|"+reason)
+		return nil
+	}
+	viewer := fx.mkKey("v", "viewer")
+	am := fx.mkKey("alertmanager", "approver@*/production")
+	alert := map[string]any{"version": "4", "status": "firing", "receiver": "sluice", "alerts": []map[string]any{
+		{"status": "firing", "labels": map[string]string{"alertname": "HighErrorRate", "sluice_action": "rollback", "sluice_env": "production"},
+			"annotations": map[string]string{"summary": "5xx above 5%"}},
+		{"status": "resolved", "labels": map[string]string{"alertname": "Old", "sluice_action": "rollback", "sluice_env": "staging"}},
+		{"status": "firing", "labels": map[string]string{"alertname": "Noise"}},
+	}}
+	if _, body := fx.do("POST", "/api/v1/alerts/alertmanager", viewer, alert, nil); !strings.Contains(string(body), "refused") {
+		t.Errorf("a viewer's alert was not refused: %s", body)
+	}
+	res, body := fx.do("POST", "/api/v1/alerts/alertmanager", am, alert, nil)
+	if res.StatusCode != 200 || !strings.Contains(string(body), "rolled back") {
+		t.Fatalf("alert: %d %s", res.StatusCode, body)
+	}
+	if len(got) != 1 || got[0] != "production|alertmanager:alertmanager|HighErrorRate: 5xx above 5%" {
+		t.Errorf("rollbacks: %v", got)
 	}
 }

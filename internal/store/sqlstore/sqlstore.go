@@ -232,3 +232,52 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	return nil
 }
+
+// Backup writes a consistent copy of the database to path (which must
+// not exist), while other connections keep reading and writing: SQLite's
+// VACUUM INTO copies a snapshot.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s exists; choose a new file", path)
+	}
+	if _, err := s.w.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return os.Chmod(path, 0o600)
+}
+
+// Restore replaces the database of dataDir with the backup file, after
+// checking it is a sluice store no newer than this program. No other
+// process may use the data folder meanwhile; the folder lock is held.
+func Restore(ctx context.Context, dataDir, backup string) error {
+	check, err := sql.Open("sqlite", dsn(backup, true))
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	var n int
+	err = check.QueryRowContext(ctx, `SELECT count(*) FROM `+migrationTable).Scan(&n)
+	check.Close()
+	if err != nil || n == 0 {
+		return fmt.Errorf("restore: %s is not a sluice store backup", backup)
+	}
+	unlock, err := lockDir(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	data, err := os.ReadFile(backup)
+	if err != nil {
+		return err
+	}
+	target := filepath.Join(dataDir, FileName)
+	tmp := target + ".restore"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(target + suffix); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return os.Rename(tmp, target)
+}
