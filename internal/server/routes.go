@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ func (s *Server) table() []route {
 		{Method: "POST", Path: "/api/v1/projects/{project}/runs", Summary: "Start a run of a project at a commit", Action: auth.TriggerRun, Handle: s.triggerRun},
 		{Method: "GET", Path: "/api/v1/runs/{ref}", Summary: "A run with its jobs", Action: auth.ReadRuns, Handle: s.getRun},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs", Summary: "A run's log lines (after a sequence)", Action: auth.ReadRuns, Handle: s.runLogs},
+		{Method: "GET", Path: "/api/v1/runs/{ref}/logs/stream", Summary: "A run's log lines live, as server-sent events, until it ends", Action: auth.ReadRuns, Handle: s.streamLogs},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/decisions", Summary: "A run's gate decisions", Action: auth.ReadReleases, Handle: s.runDecisions},
 		{Method: "GET", Path: "/api/v1/approvals", Summary: "Releases waiting for approval", Action: auth.ReadReleases, Handle: s.listApprovals},
 		{Method: "POST", Path: "/api/v1/runs/{ref}/approvals/{env}", Summary: "Approve or reject a run's release to an environment", Action: auth.Approve, Handle: s.decide},
@@ -680,4 +682,61 @@ func (s *Server) alertmanager(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		done[env] = "rolled back"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"environments": done})
+}
+
+// streamLogs streams a run's log lines as server-sent events until the run
+// ends (or the client goes): one "line" event per line, with the job and
+// sequence as its id, then an "end" event with the run's status.
+func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	run := s.run(w, r)
+	if run == nil {
+		return
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, "stream", "streaming is not supported here")
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	after := map[string]int64{}
+	job := r.URL.Query().Get("job")
+	t := time.NewTicker(300 * time.Millisecond)
+	defer t.Stop()
+	for {
+		cur, err := s.o.Store.Runs().GetRun(r.Context(), run.ID)
+		if err != nil {
+			return
+		}
+		jobs, err := s.o.Store.Jobs().ListJobs(r.Context(), run.ID)
+		if err != nil {
+			return
+		}
+		for _, j := range jobs {
+			if job != "" && j.ID != job {
+				continue
+			}
+			lines, err := s.o.Store.Logs().ReadLogs(r.Context(), store.LogQuery{RunID: run.ID, JobID: j.ID, AfterSeq: after[j.ID], Limit: 1000})
+			if err != nil {
+				return
+			}
+			for _, l := range lines {
+				data, _ := json.Marshal(map[string]any{"job": l.JobID, "seq": l.Seq, "time": l.Time, "stream": l.Stream, "text": l.Text})
+				fmt.Fprintf(w, "event: line\nid: %s/%d\ndata: %s\n\n", l.JobID, l.Seq, data)
+				after[j.ID] = l.Seq
+			}
+		}
+		fl.Flush()
+		if cur.Status.Final() {
+			fmt.Fprintf(w, "event: end\ndata: {\"status\":%q}\n\n", cur.Status)
+			fl.Flush()
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-t.C:
+		}
+	}
 }

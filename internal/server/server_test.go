@@ -412,3 +412,38 @@ func TestAlertmanagerRollback(t *testing.T) {
 		t.Errorf("rollbacks: %v", got)
 	}
 }
+
+func TestLogStream(t *testing.T) {
+	fx := newFixture(t)
+	key := fx.mkKey("v", "viewer")
+	run := &store.Run{Status: store.StatusRunning}
+	if err := fx.st.Runs().CreateRun(t.Context(), run); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.st.Jobs().PutJobs(t.Context(), []*store.Job{{RunID: run.ID, ID: "build", Status: store.StatusRunning}}); err != nil {
+		t.Fatal(err)
+	}
+	appendLine := func(text string) {
+		if err := fx.st.Logs().AppendLogs(t.Context(), []*store.LogLine{{RunID: run.ID, JobID: "build", Time: time.Now(), Stream: store.Stdout, Text: text}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendLine("first")
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		appendLine("second, live")
+		time.Sleep(300 * time.Millisecond)
+		run.Status = store.StatusSucceeded
+		_ = fx.st.Runs().UpdateRun(context.Background(), run)
+	}()
+	res, body := fx.do("GET", "/api/v1/runs/"+run.ID+"/logs/stream", key, nil, nil)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	text := string(body)
+	for _, want := range []string{`"text":"first"`, `"text":"second, live"`, "event: end", `"status":"succeeded"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stream lacks %q:\n%s", want, text)
+		}
+	}
+}
