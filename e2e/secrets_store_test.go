@@ -64,3 +64,37 @@ environments:
 	expectCode(t, r, 1)
 	expectContains(t, r, "stderr", r.stderr, "cannot be decrypted")
 }
+
+// TestRotateServerKey re-seals stored secrets with a new server key: they
+// still reach their jobs, and the old key no longer opens them.
+func TestRotateServerKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "sluice.yaml", `version: 1
+jobs:
+  ship:
+    environment: production
+    steps: [{ run: 'test "$DEPLOY_TOKEN" = "tok-rotate-123456"' }]
+environments:
+  production: { secrets: [DEPLOY_TOKEN] }
+`)
+	cmd := exec.Command(sluiceBin, "secrets", "set", "DEPLOY_TOKEN", "--env", "production")
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, sluiceEnv(), strings.NewReader("tok-rotate-123456")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("secrets set: %v\n%s", err, out)
+	}
+	expectCode(t, sluice(t, dir, "keys", "create", "--grant", "admin"), 0)
+	oldKey, err := os.ReadFile(filepath.Join(dir, ".sluice", "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sluice(t, dir, "secrets", "rotate-key")
+	expectCode(t, r, 0)
+	expectContains(t, r, "stdout", r.stdout, "re-sealed 1 secrets")
+	expectCode(t, sluice(t, dir, "run", "--plain"), 0)
+	r = sluiceWith(t, dir, []string{"SLUICE_SECRET_KEY=" + strings.TrimSpace(string(oldKey))}, nil, "run", "--plain")
+	expectCode(t, r, 1)
+	expectContains(t, r, "stderr", r.stderr, "cannot be decrypted")
+	r = sluice(t, dir, "audit", "export")
+	expectContains(t, r, "stdout", r.stdout, `"action":"secret.key_rotated"`)
+}

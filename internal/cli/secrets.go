@@ -3,11 +3,13 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -144,7 +146,7 @@ read from standard input, never from the command line.`,
 		c.Flags().StringVar(&env, "env", "", "environment the secret is for (default: every one)")
 		c.Flags().StringVar(&project, "project", "", "project the secret is for (default: every one)")
 	}
-	cmd.AddCommand(set, list, rm)
+	cmd.AddCommand(set, list, rm, newRotateKeyCmd(g))
 	return cmd
 }
 
@@ -195,4 +197,120 @@ func envSecrets(ctx context.Context, st store.Store, key []byte, p *spec.Pipelin
 		}
 	}
 	return out, nil
+}
+
+// newRotateKeyCmd re-seals everything sealed with the server key under a
+// new key.
+func newRotateKeyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate-key",
+		Short: "Seal every stored secret, webhook secret and signing key with a new server key",
+		Long: `Make a new server key and seal everything the old one sealed with it: stored
+secrets, projects' webhook secrets and API keys' request-signing keys, in the
+store, then replace DATA/secret.key (the old key is kept as
+DATA/secret.key.old until you delete it). With SLUICE_SECRET_KEY set, give
+the new key as SLUICE_NEW_SECRET_KEY (64 hex characters) and set it as
+SLUICE_SECRET_KEY afterwards. Stop 'sluice up' first.`,
+		Example: "  sluice secrets rotate-key",
+		Args:    argsBetween(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			data, err := filepath.Abs(g.dataDir(""))
+			if err != nil {
+				return err
+			}
+			st, _, err := g.openStore(ctx, data)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			old, err := g.sealKey(data)
+			if err != nil {
+				return err
+			}
+			fresh := make([]byte, auth.MasterKeyLen)
+			if v := os.Getenv("SLUICE_NEW_SECRET_KEY"); v != "" {
+				if fresh, err = hex.DecodeString(strings.TrimSpace(v)); err != nil || len(fresh) != auth.MasterKeyLen {
+					return usageErr("SLUICE_NEW_SECRET_KEY: want 64 hex characters")
+				}
+			} else if _, err := rand.Read(fresh); err != nil {
+				return err
+			}
+			reseal := func(place string, sealed []byte) ([]byte, error) {
+				v, err := auth.OpenSigningKey(old, place, sealed)
+				if err != nil {
+					return nil, fmt.Errorf("%s does not open with the current key: %w", place, err)
+				}
+				return auth.SealSigningKey(fresh, place, v)
+			}
+			// Open everything first: nothing is changed unless all of it opens.
+			secrets, err := st.Secrets().ListSecrets(ctx)
+			if err != nil {
+				return err
+			}
+			projects, err := st.Control().ListProjects(ctx)
+			if err != nil {
+				return err
+			}
+			keys, err := st.Control().ListKeys(ctx)
+			if err != nil {
+				return err
+			}
+			for _, s := range secrets {
+				if s.Sealed, err = reseal(secretPlace(s.Project, s.Env, s.Name), s.Sealed); err != nil {
+					return &exitError{code: ExitFailed, err: err}
+				}
+				s.KeyID = keyID(fresh)
+			}
+			for _, p := range projects {
+				if len(p.WebhookSecret) == 0 {
+					continue
+				}
+				if p.WebhookSecret, err = reseal("project/"+p.Name, p.WebhookSecret); err != nil {
+					return &exitError{code: ExitFailed, err: err}
+				}
+			}
+			for _, k := range keys {
+				if len(k.SigningKey) == 0 || !k.RevokedAt.IsZero() {
+					continue
+				}
+				if k.SigningKey, err = reseal(k.ID, k.SigningKey); err != nil {
+					return &exitError{code: ExitFailed, err: err}
+				}
+			}
+			// Keep the new key safe before the store depends on it.
+			keyFile := filepath.Join(data, "secret.key")
+			if os.Getenv("SLUICE_SECRET_KEY") == "" {
+				if err := os.Rename(keyFile, keyFile+".old"); err != nil {
+					return err
+				}
+				if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(fresh)+"\n"), 0o600); err != nil {
+					return err
+				}
+			}
+			audit := &store.AuditRecord{Time: time.Now(), Actor: currentUser(), Action: "secret.key_rotated", Subject: "server-key",
+				Data: map[string]string{"from": keyID(old), "to": keyID(fresh)}}
+			for _, s := range secrets {
+				if err := st.Secrets().PutSecret(ctx, s, nil); err != nil {
+					return err
+				}
+			}
+			for _, p := range projects {
+				if err := st.Control().PutProject(ctx, p, nil); err != nil {
+					return err
+				}
+			}
+			for _, k := range keys {
+				if err := st.Control().UpdateSigningKey(ctx, k.ID, k.SigningKey); err != nil {
+					return err
+				}
+			}
+			if err := st.Audit().AppendAudit(ctx, audit); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.s.out, "re-sealed %d secrets, %d webhook secrets and %d signing keys with key %s (was %s)\n",
+				len(secrets), len(projects), len(keys), keyID(fresh), keyID(old))
+			return nil
+		},
+	}
 }

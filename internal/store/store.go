@@ -530,6 +530,8 @@ type ControlStore interface {
 	// TouchKey records a key's use.
 	TouchKey(ctx context.Context, id string, at time.Time) error
 	RevokeKey(ctx context.Context, id string, at time.Time, audit *AuditRecord) error
+	// UpdateSigningKey replaces a key's sealed signing key (key rotation).
+	UpdateSigningKey(ctx context.Context, id string, sealed []byte) error
 	PutProject(ctx context.Context, p *Project, audit *AuditRecord) error
 	GetProject(ctx context.Context, name string) (*Project, error)
 	ListProjects(ctx context.Context) ([]*Project, error)

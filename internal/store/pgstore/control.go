@@ -238,3 +238,21 @@ func (cs controlStore) AcquireLease(ctx context.Context, name, holder string, no
 	}
 	return got, nil
 }
+
+// UpdateSigningKey replaces a key's sealed signing key.
+func (cs controlStore) UpdateSigningKey(ctx context.Context, id string, sealed []byte) error {
+	err := cs.s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE api_keys SET signing_key = $2 WHERE id = $1`, id, sealed)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update signing key of %s: %w", id, err)
+	}
+	return nil
+}

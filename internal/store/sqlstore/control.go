@@ -209,3 +209,15 @@ func (cs controlStore) AcquireLease(ctx context.Context, name, holder string, no
 	}
 	return got, nil
 }
+
+// UpdateSigningKey replaces a key's sealed signing key.
+func (cs controlStore) UpdateSigningKey(ctx context.Context, id string, sealed []byte) error {
+	res, err := cs.s.w.ExecContext(ctx, `UPDATE api_keys SET signing_key = ? WHERE id = ?`, sealed, id)
+	if err != nil {
+		return fmt.Errorf("update signing key of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("key %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
