@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/gate"
 	"github.com/sluice-ci/sluice/internal/gatekeeper"
 	"github.com/sluice-ci/sluice/internal/notify"
@@ -23,7 +25,8 @@ const NotifyFile = "notify.yaml"
 
 // notifier is a dispatcher with the audit trail as its record.
 type notifier struct {
-	d *notify.Dispatcher
+	d  *notify.Dispatcher
+	st store.Store
 }
 
 // loadNotifier reads DATA/notify.yaml; no file means no notifications.
@@ -64,7 +67,7 @@ func (g *globals) loadNotifier(data string, st store.Store) (*notifier, error) {
 	if err != nil {
 		return nil, usageErr("%s: %v", path, err)
 	}
-	return &notifier{d: d}, nil
+	return &notifier{d: d, st: st}, nil
 }
 
 // send notifies e (a no-op without configuration).
@@ -108,12 +111,55 @@ func (n *notifier) hooks() gatekeeper.Hooks {
 	}
 }
 
-// runEnded notifies a failed run.
+// runEnded notifies a failed run, and a scheduled run whose scans found
+// critical findings the previous scheduled run did not.
 func (n *notifier) runEnded(r *store.Run) {
-	if r == nil || r.Status != store.StatusFailed {
+	if r == nil {
+		return
+	}
+	if r.Event == "schedule" {
+		n.newCritical(r)
+	}
+	if r.Status != store.StatusFailed {
 		return
 	}
 	n.send(notify.Event{Kind: notify.KindRunFailed, Run: fmt.Sprintf("#%d", r.Number), Actor: r.Actor,
 		Title: fmt.Sprintf("run #%d of %s failed", r.Number, r.Pipeline), Text: r.Error,
 		Fields: map[string]string{"commit": r.Commit, "branch": r.Branch}})
+}
+
+func (n *notifier) newCritical(r *store.Run) {
+	if n == nil || n.d == nil || n.st == nil {
+		return
+	}
+	ctx := context.Background()
+	ev, err := gatekeeper.RunEvidence(ctx, n.st, r.ID, nil)
+	if err != nil {
+		return
+	}
+	before := map[string]bool{}
+	if runs, err := n.st.Runs().ListRuns(ctx, store.RunFilter{Limit: 50}); err == nil {
+		for _, p := range runs {
+			if p.Number < r.Number && p.Event == "schedule" && p.Pipeline == r.Pipeline {
+				if pe, err := gatekeeper.RunEvidence(ctx, n.st, p.ID, nil); err == nil {
+					for _, f := range pe.Findings {
+						before[f.Fingerprint] = true
+					}
+				}
+				break
+			}
+		}
+	}
+	var fresh []string
+	for _, f := range ev.Findings {
+		if f.Severity == findings.Critical && !f.InlineIgnored && !before[f.Fingerprint] {
+			fresh = append(fresh, f.RuleID+" at "+f.Location.String())
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	n.send(notify.Event{Kind: notify.KindScanNewCritical, Run: fmt.Sprintf("#%d", r.Number),
+		Title: fmt.Sprintf("the scheduled scan of %s found %d new critical %s", r.Pipeline, len(fresh), plural(len(fresh), "finding")),
+		Text:  strings.Join(fresh, "\n"), Fields: map[string]string{"commit": r.Commit}})
 }

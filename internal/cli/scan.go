@@ -38,6 +38,10 @@ type scanFlags struct {
 	// showIgnored lists inline-ignored findings in the table.
 	showIgnored bool
 	image       string
+	dastURL     string
+	dastEnv     string
+	openAPI     string
+	passiveOnly bool
 	archive     string
 	insecure    bool
 }
@@ -117,6 +121,10 @@ failed, 2 the command line is wrong.`,
 	fl.StringVar(&f.image, "image", "", "also scan this container image from a registry (REF: name:tag or name@sha256:…)")
 	fl.StringVar(&f.archive, "image-archive", "", "also scan this image: a 'docker save' tarball or an OCI layout (folder or tar)")
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP registries for --image")
+	fl.StringVar(&f.dastURL, "dast-url", os.Getenv("SLUICE_DAST_URL"), "also attack this running application (the dast scanner; env SLUICE_DAST_URL)")
+	fl.StringVar(&f.dastEnv, "dast-env", os.Getenv("SLUICE_DAST_ENV"), "attack the environment of this name, at its gateway address (env SLUICE_DAST_ENV)")
+	fl.StringVar(&f.openAPI, "openapi", os.Getenv("SLUICE_DAST_OPENAPI"), "the application's OpenAPI document, for the dast scanner")
+	fl.BoolVar(&f.passiveOnly, "passive-only", false, "dast: only look, do not send attack payloads")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours (also NO_COLOR=1)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
 	_ = cmd.RegisterFlagCompletionFunc("scanners", cobra.FixedCompletions(builtin.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -157,7 +165,11 @@ func runScan(ctx context.Context, g *globals, path string, f *scanFlags) error {
 	if f.image != "" && f.archive != "" {
 		return usageErr("give --image or --image-archive, not both")
 	}
-	opts := builtin.Options{Image: image.Options{Ref: f.image, Archive: f.archive, Insecure: f.insecure}}
+	dastOpts, err := g.dastOptions(ctx, f)
+	if err != nil {
+		return err
+	}
+	opts := builtin.Options{Image: image.Options{Ref: f.image, Archive: f.archive, Insecure: f.insecure}, DAST: dastOpts}
 	byName := map[string]scan.Scanner{}
 	for _, s := range builtin.All(opts) {
 		byName[s.Name()] = s

@@ -42,6 +42,8 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs", Summary: "A run's log lines (after a sequence)", Action: auth.ReadRuns, Handle: s.runLogs},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs/stream", Summary: "A run's log lines live, as server-sent events, until it ends", Action: auth.ReadRuns, Handle: s.streamLogs},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/decisions", Summary: "A run's gate decisions", Action: auth.ReadReleases, Handle: s.runDecisions},
+		{Method: "GET", Path: "/api/v1/runs/{ref}/findings", Summary: "A run's findings (?severity=, ?category=) and scanner health", Action: auth.ReadFindings, Handle: s.runFindings},
+		{Method: "GET", Path: "/api/v1/environments/{env}/releases", Summary: "An environment's releases, newest first", Action: auth.ReadReleases, Handle: s.listReleases},
 		{Method: "GET", Path: "/api/v1/approvals", Summary: "Releases waiting for approval", Action: auth.ReadReleases, Handle: s.listApprovals},
 		{Method: "POST", Path: "/api/v1/runs/{ref}/approvals/{env}", Summary: "Approve or reject a run's release to an environment", Action: auth.Approve, Handle: s.decide},
 		{Method: "GET", Path: "/api/v1/environments/{env}", Summary: "An environment's live, previous and candidate releases", Action: auth.ReadReleases, Handle: s.environment},
@@ -739,4 +741,59 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request, _ *auth.Prin
 		case <-t.C:
 		}
 	}
+}
+
+func (s *Server) runFindings(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	run := s.run(w, r)
+	if run == nil {
+		return
+	}
+	ev, err := gatekeeper.RunEvidence(r.Context(), s.o.Store, run.ID, nil)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "evidence", err.Error())
+		return
+	}
+	sev := r.URL.Query().Get("severity")
+	out := ev.Findings[:0:0]
+	for _, f := range ev.Findings {
+		if sev != "" && f.Severity.String() != sev {
+			continue
+		}
+		if c := r.URL.Query().Get("category"); c != "" && string(f.Category) != c {
+			continue
+		}
+		out = append(out, f)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": run.ID, "evidence": ev.Digest, "findings": out, "scanners": ev.Health})
+}
+
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	limit, err := limitOf(r, 50, 500)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_query", err.Error())
+		return
+	}
+	rels, err := s.o.Store.Releases().ListReleases(r.Context(), r.PathValue("env"), limit)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "store", err.Error())
+		return
+	}
+	type rel struct {
+		ID       string    `json:"id"`
+		Version  string    `json:"version"`
+		Digest   string    `json:"digest"`
+		Run      string    `json:"run,omitempty"`
+		Strategy string    `json:"strategy"`
+		State    string    `json:"state"`
+		Weight   int       `json:"weight"`
+		Message  string    `json:"message,omitempty"`
+		Actor    string    `json:"actor,omitempty"`
+		Created  time.Time `json:"created_at"`
+		Updated  time.Time `json:"updated_at"`
+	}
+	out := []rel{}
+	for _, x := range rels {
+		out = append(out, rel{x.ID, x.Version, x.Digest, x.RunID, x.Strategy, x.State, x.Weight, x.Message, x.Actor, x.CreatedAt, x.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"releases": out})
 }

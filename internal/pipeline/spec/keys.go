@@ -48,7 +48,7 @@ var (
 	// Scanners are the names a job's scan: list accepts: sluice's built-in
 	// scanners and the tool adapters (a test in internal/scan/builtin keeps
 	// this list equal to what is registered there).
-	Scanners = []string{"bandit", "checkov", "deps", "dockerfile", "eslint", "gitleaks", "gosec", "hadolint",
+	Scanners = []string{"bandit", "checkov", "dast", "deps", "dockerfile", "eslint", "gitleaks", "gosec", "hadolint",
 		"image", "kube-linter", "kubernetes", "secrets", "semgrep", "terraform", "tfsec", "trivy"}
 	// Events are the trigger names of the on: list shorthand.
 	Events = []string{"push", "pull_request", "manual"}

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/sluice-ci/sluice/internal/scan"
+	"github.com/sluice-ci/sluice/internal/scan/dast"
 	"github.com/sluice-ci/sluice/internal/scan/deps"
 	"github.com/sluice-ci/sluice/internal/scan/dockerfile"
 	"github.com/sluice-ci/sluice/internal/scan/external"
@@ -28,6 +29,9 @@ type Options struct {
 	// IaC holds extra Rego policy folders for the terraform and kubernetes
 	// scanners.
 	IaC iac.Options
+	// DAST names the running application the dast scanner attacks; without
+	// a BaseURL it is not part of a default scan.
+	DAST dast.Options
 }
 
 // Builtin returns sluice's own scanners, in a fixed order.
@@ -40,6 +44,7 @@ func Builtin(o Options) []scan.Scanner {
 		iac.NewKubernetes(o.IaC),
 		gosast.New(o.Gosec),
 		image.New(o.imageOptions()),
+		dast.New(o.DAST),
 	}
 }
 
@@ -83,6 +88,9 @@ func Default(o Options) []scan.Scanner {
 	var out []scan.Scanner
 	for _, s := range Builtin(o) {
 		if s.Name() == "image" && o.Image.Ref == "" && o.Image.Archive == "" {
+			continue
+		}
+		if s.Name() == "dast" && o.DAST.BaseURL == "" {
 			continue
 		}
 		out = append(out, s)
