@@ -74,7 +74,7 @@ func TestRotateServerKey(t *testing.T) {
 jobs:
   ship:
     environment: production
-    steps: [{ run: 'test "$DEPLOY_TOKEN" = "tok-rotate-123456"' }]
+    steps: [{ run: 'test "$DEPLOY_TOKEN" = "tok-rotate-123456"' }] # sluice:ignore secrets test fixture
 environments:
   production: { secrets: [DEPLOY_TOKEN] }
 `)
