@@ -142,7 +142,9 @@ type Request struct {
 	Commit      string
 	// Event is manual, push, pull_request or schedule; empty means manual.
 	Event string
-	Actor string
+	// Project is the control plane's project the run belongs to.
+	Project string
+	Actor   string
 	// BaseEnv is passed to every step before anything the pipeline sets
 	// (PATH, HOME and the like); nothing else of sluice's own environment is.
 	BaseEnv map[string]string

@@ -55,6 +55,7 @@ func (e *Engine) Run(ctx context.Context, req Request) (*store.Run, error) {
 	}
 	run := &store.Run{
 		Pipeline:     req.Pipeline.Name,
+		Project:      req.Project,
 		File:         req.File,
 		Spec:         req.Source,
 		Workdir:      workdir,

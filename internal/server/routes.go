@@ -26,9 +26,10 @@ type route struct {
 	// Webhook only).
 	Action auth.Action
 	// Public routes need no key (health checks); Webhook routes are
-	// authenticated by the provider's signature.
-	Public, Webhook bool
-	Handle          func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
+	// authenticated by the provider's signature; Filtered routes list only
+	// the items the key may see (its Action is checked per item).
+	Public, Webhook, Filtered bool
+	Handle                    func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 }
 
 func (s *Server) table() []route {
@@ -36,7 +37,7 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/healthz", Summary: "Liveness", Public: true, Handle: s.healthz},
 		{Method: "GET", Path: "/readyz", Summary: "Readiness: the store answers", Public: true, Handle: s.readyz},
 		{Method: "GET", Path: "/api/openapi.json", Summary: "This API's OpenAPI 3 document", Action: auth.ReadRuns, Handle: s.openapi},
-		{Method: "GET", Path: "/api/v1/runs", Summary: "List runs, newest first (cursor pagination)", Action: auth.ReadRuns, Handle: s.listRuns},
+		{Method: "GET", Path: "/api/v1/runs", Summary: "List runs, newest first (cursor pagination), of the projects the key may read", Action: auth.ReadRuns, Filtered: true, Handle: s.listRuns},
 		{Method: "POST", Path: "/api/v1/projects/{project}/runs", Summary: "Start a run of a project at a commit", Action: auth.TriggerRun, Handle: s.triggerRun},
 		{Method: "GET", Path: "/api/v1/runs/{ref}", Summary: "A run with its jobs", Action: auth.ReadRuns, Handle: s.getRun},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs", Summary: "A run's log lines (after a sequence)", Action: auth.ReadRuns, Handle: s.runLogs},
@@ -89,6 +90,7 @@ type runJSON struct {
 	Branch   string     `json:"branch,omitempty"`
 	Commit   string     `json:"commit,omitempty"`
 	Actor    string     `json:"actor,omitempty"`
+	Project  string     `json:"project,omitempty"`
 	Error    string     `json:"error,omitempty"`
 	Created  time.Time  `json:"created_at"`
 	Started  *time.Time `json:"started_at,omitempty"`
@@ -111,7 +113,7 @@ func timePtr(t time.Time) *time.Time {
 
 func toRunJSON(r *store.Run) runJSON {
 	return runJSON{ID: r.ID, Number: r.Number, Pipeline: r.Pipeline, Status: string(r.Status), Event: r.Event, Branch: r.Branch,
-		Commit: r.Commit, Actor: r.Actor, Error: r.Error, Created: r.CreatedAt, Started: timePtr(r.StartedAt), Finished: timePtr(r.FinishedAt)}
+		Commit: r.Commit, Actor: r.Actor, Project: r.Project, Error: r.Error, Created: r.CreatedAt, Started: timePtr(r.StartedAt), Finished: timePtr(r.FinishedAt)}
 }
 
 // page is a list with the cursor of the next page ("" at the end).
@@ -132,7 +134,7 @@ func limitOf(r *http.Request, def, most int) (int, error) {
 	return n, nil
 }
 
-func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	limit, err := limitOf(r, 50, 500)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_query", err.Error())
@@ -153,7 +155,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 	}
 	var out page[runJSON]
 	for _, run := range runs {
-		if before > 0 && run.Number >= before {
+		if before > 0 && run.Number >= before || !p.Can(auth.ReadRuns, run.Project, "") {
 			continue
 		}
 		if len(out.Items) == limit {

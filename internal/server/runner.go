@@ -99,7 +99,7 @@ func (lr *LocalRunner) Start(ctx context.Context, req RunRequest) (*store.Run, e
 		defer lr.wg.Done()
 		defer cancel()
 		run, err := eng.Run(runCtx, engine.Request{Pipeline: p, Source: src, File: file, Workdir: dir, Jobs: req.Jobs,
-			Branch: req.Branch, Commit: req.Commit, Event: req.Event, Actor: req.Actor, BaseEnv: lr.BaseEnv})
+			Branch: req.Branch, Commit: req.Commit, Event: req.Event, Actor: req.Actor, BaseEnv: lr.BaseEnv, Project: req.Project.Name})
 		if lr.Finished != nil && run != nil {
 			lr.Finished(run)
 		}

@@ -128,7 +128,13 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 	if env == "" {
 		env = r.URL.Query().Get("env")
 	}
-	if rt.Action != "" && !p.Can(rt.Action, project, env) {
+	if ref := r.PathValue("ref"); ref != "" {
+		// A run's routes are scoped by the run's project.
+		if run, err := s.o.Store.Runs().GetRun(r.Context(), ref); err == nil {
+			project = run.Project
+		}
+	}
+	if rt.Action != "" && !rt.Filtered && !p.Can(rt.Action, project, env) {
 		s.audit(r.Context(), p.Name, "auth.denied", "key/"+p.KeyID, map[string]string{"action": string(rt.Action), "path": r.URL.Path,
 			"env": env, "project": project})
 		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("key %s may not %s here", p.KeyID, rt.Action))

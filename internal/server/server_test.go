@@ -447,3 +447,28 @@ func TestLogStream(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectScopes: a key scoped to one project lists and reads only
+// that project's runs.
+func TestProjectScopes(t *testing.T) {
+	fx := newFixture(t)
+	for _, p := range []string{"goodbooks", "other", "goodbooks"} {
+		if err := fx.st.Runs().CreateRun(t.Context(), &store.Run{Project: p, Status: store.StatusSucceeded}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dev := fx.mkKey("gb", "developer@goodbooks")
+	res, body := fx.do("GET", "/api/v1/runs", dev, nil, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d %s", res.StatusCode, body)
+	}
+	if strings.Count(string(body), `"project": "goodbooks"`) != 2 || strings.Contains(string(body), `"other"`) {
+		t.Errorf("a goodbooks key lists:\n%s", body)
+	}
+	if res, _ := fx.do("GET", "/api/v1/runs/1", dev, nil, nil); res.StatusCode != 200 {
+		t.Errorf("own project's run: %d", res.StatusCode)
+	}
+	if res, _ := fx.do("GET", "/api/v1/runs/2", dev, nil, nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("another project's run: %d, want 403", res.StatusCode)
+	}
+}

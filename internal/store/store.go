@@ -48,6 +48,9 @@ type Run struct {
 	// ID is a short random identifier; Number counts runs in this store from 1.
 	ID     string
 	Number int64
+	// Project is the control plane's project the run belongs to ("" for a
+	// run started in a workspace with sluice run).
+	Project string
 	// Pipeline is the pipeline's name; File the path it was read from.
 	Pipeline string
 	File     string

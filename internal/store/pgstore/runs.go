@@ -19,7 +19,7 @@ type runStore struct{ s *Store }
 // runColumns lists the fixed columns first, then those runValues returns.
 const runColumns = `id, number, created_at, pipeline, file, spec, workdir, status,
 	event, branch, commit_sha, environment, actor, vars, secret_names, selected_jobs,
-	pid, host, attempt, error, started_at, finished_at`
+	pid, host, attempt, error, started_at, finished_at, project`
 
 // CreateRun stores r. It assigns r.Number (one more than the highest
 // stored, while holding the 'runs' lock row, so concurrent creators from
@@ -79,7 +79,7 @@ func runValues(r *store.Run) ([]any, error) {
 	}
 	return []any{r.Pipeline, r.File, r.Spec, r.Workdir, string(r.Status), r.Event,
 		r.Branch, r.Commit, r.Environment, r.Actor, vars, secrets, jobs, r.PID, r.Host,
-		r.Attempt, r.Error, ts(r.StartedAt), ts(r.FinishedAt)}, nil
+		r.Attempt, r.Error, ts(r.StartedAt), ts(r.FinishedAt), r.Project}, nil
 }
 
 // GetRun finds a run by number when ref is all digits; otherwise by exact
@@ -175,8 +175,8 @@ func (rs runStore) UpdateRun(ctx context.Context, r *store.Run) error {
 			pipeline = $1, file = $2, spec = $3, workdir = $4, status = $5, event = $6, branch = $7,
 			commit_sha = $8, environment = $9, actor = $10, vars = $11, secret_names = $12,
 			selected_jobs = $13, pid = $14, host = $15, attempt = $16, error = $17,
-			started_at = $18, finished_at = $19
-			WHERE id = $20`, append(vals, r.ID)...)
+			started_at = $18, finished_at = $19, project = $20
+			WHERE id = $21`, append(vals, r.ID)...)
 		n = tag.RowsAffected()
 		return err
 	})
@@ -214,7 +214,7 @@ func scanRun(row pgx.CollectableRow) (*store.Run, error) {
 	)
 	err := row.Scan(&r.ID, &r.Number, &created, &r.Pipeline, &r.File, &r.Spec, &r.Workdir,
 		&status, &r.Event, &r.Branch, &r.Commit, &r.Environment, &r.Actor, &vars, &secrets,
-		&jobs, &r.PID, &r.Host, &r.Attempt, &r.Error, &started, &finished)
+		&jobs, &r.PID, &r.Host, &r.Attempt, &r.Error, &started, &finished, &r.Project)
 	if err != nil {
 		return nil, fmt.Errorf("scan run: %w", err)
 	}

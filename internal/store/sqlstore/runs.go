@@ -18,7 +18,7 @@ type runStore struct{ s *Store }
 // runColumns lists the fixed columns first, then those runValues returns.
 const runColumns = `id, number, created_at, pipeline, file, spec, workdir, status,
 	event, branch, commit_sha, environment, actor, vars, secret_names, selected_jobs,
-	pid, host, attempt, error, started_at, finished_at`
+	pid, host, attempt, error, started_at, finished_at, project`
 
 // CreateRun stores r. It assigns r.Number (one more than the highest stored),
 // r.ID when empty (see newRunID) and r.CreatedAt when zero. An ID that is all
@@ -49,7 +49,7 @@ func (rs runStore) CreateRun(ctx context.Context, r *store.Run) error {
 		}
 		args := append([]any{r.ID, number, r.CreatedAt.UnixNano()}, vals...)
 		_, err := tx.ExecContext(ctx, `INSERT INTO runs (`+runColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		return constraintErr(err, "run "+r.ID)
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func runValues(r *store.Run) ([]any, error) {
 	}
 	return []any{r.Pipeline, r.File, r.Spec, r.Workdir, string(r.Status), r.Event,
 		r.Branch, r.Commit, r.Environment, r.Actor, vars, secrets, jobs, r.PID, r.Host,
-		r.Attempt, r.Error, nanos(r.StartedAt), nanos(r.FinishedAt)}, nil
+		r.Attempt, r.Error, nanos(r.StartedAt), nanos(r.FinishedAt), r.Project}, nil
 }
 
 // GetRun finds a run by number when ref is all digits; otherwise by exact
@@ -169,7 +169,7 @@ func (rs runStore) UpdateRun(ctx context.Context, r *store.Run) error {
 		pipeline = ?, file = ?, spec = ?, workdir = ?, status = ?, event = ?, branch = ?,
 		commit_sha = ?, environment = ?, actor = ?, vars = ?, secret_names = ?,
 		selected_jobs = ?, pid = ?, host = ?, attempt = ?, error = ?,
-		started_at = ?, finished_at = ?
+		started_at = ?, finished_at = ?, project = ?
 		WHERE id = ?`, append(vals, r.ID)...)
 	if err != nil {
 		return fmt.Errorf("update run %s: %w", r.ID, err)
@@ -218,7 +218,7 @@ func scanRun(rows *sql.Rows) (*store.Run, error) {
 	)
 	err := rows.Scan(&r.ID, &r.Number, &created, &r.Pipeline, &r.File, &r.Spec, &r.Workdir,
 		&status, &r.Event, &r.Branch, &r.Commit, &r.Environment, &r.Actor, &vars, &secrets,
-		&jobs, &r.PID, &r.Host, &r.Attempt, &r.Error, &started, &finished)
+		&jobs, &r.PID, &r.Host, &r.Attempt, &r.Error, &started, &finished, &r.Project)
 	if err != nil {
 		return nil, fmt.Errorf("scan run: %w", err)
 	}

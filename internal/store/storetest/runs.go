@@ -61,6 +61,7 @@ func fullRun() *store.Run {
 		File:         "sluice.yaml",
 		Spec:         []byte("version: 1\nname: goodbooks\n"),
 		Workdir:      "/srv/goodbooks",
+		Project:      "goodbooks",
 		Status:       store.StatusRunning,
 		Event:        "push",
 		Branch:       "main",

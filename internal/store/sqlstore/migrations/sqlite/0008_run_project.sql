@@ -1,0 +1,7 @@
+-- The control plane's project a run belongs to.
+
+-- +goose Up
+ALTER TABLE runs ADD COLUMN project TEXT NOT NULL DEFAULT '';
+
+-- +goose Down
+ALTER TABLE runs DROP COLUMN project;
