@@ -3,6 +3,7 @@ package e2e
 import (
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,6 +53,20 @@ func TestUpServesTheAPI(t *testing.T) {
 	}
 	r = sluice(t, dir, "keys", "list")
 	expectContains(t, r, "stdout", r.stdout, "first")
+
+	// sluice login keeps the address and key; sluice api uses them, also
+	// signing instead of sending the key.
+	home := []string{"XDG_CONFIG_HOME=" + t.TempDir()}
+	login := exec.Command(sluiceBin, "login", "http://"+addr)
+	login.Dir, login.Env, login.Stdin = dir, sluiceEnv(home...), strings.NewReader(key+"\n")
+	if out, err := login.CombinedOutput(); err != nil || !strings.Contains(string(out), "logged in") {
+		t.Fatalf("login: %v\n%s", err, out)
+	}
+	r = sluiceWith(t, dir, home, nil, "api", "/api/v1/audit/verify", "--sign")
+	expectCode(t, r, 0)
+	expectContains(t, r, "stdout", r.stdout, `"verified": true`)
+	r = sluiceWith(t, dir, home, nil, "api", "DELETE", "/api/v1/keys/nope")
+	expectCode(t, r, 1)
 	_ = bg.cmd.Process.Signal(syscall.SIGTERM)
 	if code, ok := bg.wait(30 * time.Second); !ok || code != 0 {
 		t.Fatalf("sluice up after SIGTERM: code %d, ended %v\n%s", code, ok, bg.output())
