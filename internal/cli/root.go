@@ -56,10 +56,11 @@ type streams struct {
 
 // globals are flags every command shares.
 type globals struct {
-	data     string
-	database string
-	logLevel string
-	s        streams
+	data      string
+	database  string
+	logLevel  string
+	logFormat string
+	s         streams
 }
 
 func (g *globals) logger() *slog.Logger {
@@ -67,7 +68,11 @@ func (g *globals) logger() *slog.Logger {
 	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
 		lvl = slog.LevelWarn
 	}
-	return slog.New(slog.NewTextHandler(g.s.err, &slog.HandlerOptions{Level: lvl}))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if g.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(g.s.err, opts))
+	}
+	return slog.New(slog.NewTextHandler(g.s.err, opts))
 }
 
 // Main runs sluice with args and returns the process exit code.
@@ -131,6 +136,7 @@ and Kubernetes files, insecure Go code and vulnerable container images.`,
 	}
 	root.PersistentFlags().StringVar(&g.data, "data", os.Getenv("SLUICE_DATA"), "data folder of the store (default: .sluice next to the pipeline file; env SLUICE_DATA)")
 	root.PersistentFlags().StringVar(&g.database, "database", os.Getenv("SLUICE_DATABASE"), "a PostgreSQL URL (postgres://…) to keep the store in instead of SQLite in the data folder (env SLUICE_DATABASE)")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", envOr("SLUICE_LOG_FORMAT", "text"), "format of sluice's own diagnostics: text or json (env SLUICE_LOG_FORMAT)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "level of sluice's own diagnostics on stderr: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%v\nRun '%s --help' for usage.", err, c.CommandPath())
@@ -184,4 +190,11 @@ func argsBetween(minN, maxN int, what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
 }
