@@ -98,3 +98,39 @@ environments:
 	r = sluice(t, dir, "audit", "export")
 	expectContains(t, r, "stdout", r.stdout, `"action":"secret.key_rotated"`)
 }
+
+// TestDeploySecrets: a release's app gets its environment's stored
+// secrets; without them it refuses to start and the deploy fails.
+func TestDeploySecrets(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed")
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "sluice.yaml", `version: 1
+jobs:
+  noop: { steps: [{ run: "true" }] }
+deploy:
+  run: ["${ARTIFACT}"]
+  health: { path: /, interval: 100ms, startup_timeout: 20s }
+environments:
+  staging: { secrets: [APP_TOKEN], strategy: blue-green }
+`)
+	writeFile(t, dir, "app.sh", "#!/bin/sh\n[ \"$APP_TOKEN\" = \"app-secret-value\" ] || { echo 'APP_TOKEN missing' >&2; exit 3; }\nexec python3 -m http.server \"$PORT\" --bind 127.0.0.1\n") // sluice:ignore secrets test fixture
+	if err := os.Chmod(filepath.Join(dir, "app.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sluice(t, dir, "down") })
+	r := sluice(t, dir, "deploy", "--env", "staging", "--artifact", "app.sh", "--version", "no-secret")
+	expectCode(t, r, 1)
+	cmd := exec.Command(sluiceBin, "secrets", "set", "APP_TOKEN", "--env", "staging")
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, sluiceEnv(), strings.NewReader("app-secret-value")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("secrets set: %v\n%s", err, out)
+	}
+	// The same artifact failed before it took traffic: not quarantined.
+	r = sluice(t, dir, "deploy", "--env", "staging", "--artifact", "app.sh", "--version", "with-secret")
+	expectCode(t, r, 0)
+	r = sluice(t, dir, "audit", "export")
+	expectContains(t, r, "stdout", r.stdout, `"action":"secret.read"`)
+}

@@ -52,7 +52,7 @@ func (g *globals) delivery(ctx context.Context, file string, quiet bool) (*deliv
 	gw := delivery.GatewayDir(data)
 	o := release.Options{
 		Store: st, DataDir: data, Actor: currentUser(), Logger: g.logger(),
-		Target: delivery.LocalTarget{DataDir: data, BaseEnv: baseEnv(nil)},
+		Target: delivery.LocalTarget{DataDir: data, BaseEnv: baseEnv(nil), Secrets: g.deploySecrets(st, data)},
 		Router: delivery.GatewayRouter{Dir: gw},
 		Meter:  delivery.NewGatewayMeter(gw),
 	}

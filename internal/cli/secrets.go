@@ -314,3 +314,24 @@ SLUICE_SECRET_KEY afterwards. Stop 'sluice up' first.`,
 		},
 	}
 }
+
+// deploySecrets returns the target's hook that opens an environment's
+// stored secrets for its app, auditing each read.
+func (g *globals) deploySecrets(st store.Store, data string) func(ctx context.Context, env string, names []string) (map[string]string, error) {
+	return func(ctx context.Context, env string, names []string) (map[string]string, error) {
+		stored, err := st.Secrets().ListSecrets(ctx)
+		if err != nil || len(stored) == 0 {
+			return nil, err
+		}
+		key, err := g.sealKey(data)
+		if err != nil {
+			return nil, err
+		}
+		p := &spec.Pipeline{Name: "deploy", Environments: []*spec.Environment{{Name: env, Secrets: names}}}
+		all, err := envSecrets(ctx, st, key, p, "", currentUser())
+		if err != nil {
+			return nil, err
+		}
+		return all[env], nil
+	}
+}

@@ -32,6 +32,10 @@ type LocalTarget struct {
 	// BaseEnv is the environment every replica starts from (PATH, HOME …);
 	// the deploy section's env comes on top.
 	BaseEnv map[string]string
+	// Secrets, when set, returns the values of the environment's secrets
+	// named (from the store, audited); they reach the app as environment
+	// variables and are never stored with the release.
+	Secrets func(ctx context.Context, env string, names []string) (map[string]string, error)
 }
 
 // Start starts replica n of rel and waits until it is healthy.
@@ -46,6 +50,15 @@ func (t LocalTarget) Start(ctx context.Context, rel *store.Release, cfg *release
 	}
 	for k, v := range cfg.Env {
 		env[k] = v
+	}
+	if t.Secrets != nil && len(cfg.Secrets) > 0 {
+		vals, err := t.Secrets(ctx, rel.Env, cfg.Secrets)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range vals {
+			env[k] = v
+		}
 	}
 	vars := map[string]string{"ARTIFACT": rel.Artifact, "VERSION": rel.Version}
 	if cfg.Shell {

@@ -48,6 +48,9 @@ type Config struct {
 	Smoke    []SmokeStep       `json:"smoke,omitempty"`
 	// Workdir is the folder the app and smoke tests run in (the pipeline's).
 	Workdir string `json:"workdir"`
+	// Secrets are the names of the environment's secrets (values are never
+	// stored with the release): the target gives the app their values.
+	Secrets []string `json:"secrets,omitempty"`
 
 	Strategy       string            `json:"strategy"`
 	Steps          []int             `json:"steps,omitempty"`
@@ -99,7 +102,8 @@ func Resolve(p *spec.Pipeline, env, workdir string) (*Config, error) {
 		return nil, fmt.Errorf("the pipeline has no deploy: section saying how to start the app; add deploy: { run: [dist/app, --addr, \"127.0.0.1:${PORT}\"] }")
 	}
 	d := p.Deploy
-	c := &Config{Run: slices.Clone(d.Run), Env: d.Env, Replicas: max(d.Replicas, 1), Health: d.Health, Workdir: workdir}
+	c := &Config{Run: slices.Clone(d.Run), Env: d.Env, Replicas: max(d.Replicas, 1), Health: d.Health, Workdir: workdir,
+		Secrets: slices.Clone(e.Secrets)}
 	if len(c.Run) == 3 && c.Run[0] == "sh" && c.Run[1] == "-c" {
 		c.Shell = true
 	}
