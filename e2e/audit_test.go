@@ -2,8 +2,18 @@ package e2e
 
 import (
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/sluice-ci/sluice/internal/notify"
 
 	_ "modernc.org/sqlite"
 )
@@ -58,4 +68,46 @@ jobs:
 	r = sluice(t, dir, "audit", "verify")
 	expectCode(t, r, 1)
 	expectContains(t, r, "stdout", r.stdout, "record 3")
+}
+
+// TestAuditForward sends the audit trail to a sink in signed batches and,
+// run again, sends only what is new.
+func TestAuditForward(t *testing.T) {
+	t.Parallel()
+	const secret = "sink-secret-0123456789"
+	var (
+		mu   sync.Mutex
+		seqs []int
+		bad  int
+	)
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if notify.Verify(secret, r.Header.Get("X-Sluice-Timestamp"), string(body), r.Header.Get("X-Sluice-Signature"), time.Now(), time.Minute) != nil {
+			bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+			var rec struct{ Seq int }
+			_ = json.Unmarshal([]byte(line), &rec)
+			seqs = append(seqs, rec.Seq)
+		}
+	}))
+	defer sink.Close()
+	dir := t.TempDir()
+	writeFile(t, dir, "sluice.yaml", "version: 1\njobs:\n  a: { steps: [{ run: \"true\" }] }\n")
+	expectCode(t, sluice(t, dir, "run", "--plain"), 0)
+	env := []string{"SINK_SECRET=" + secret}
+	r := sluiceWith(t, dir, env, nil, "audit", "forward", sink.URL, "--secret-env", "SINK_SECRET", "--batch", "1")
+	expectCode(t, r, 0)
+	expectCode(t, sluice(t, dir, "run", "--plain"), 0)
+	r = sluiceWith(t, dir, env, nil, "audit", "forward", sink.URL, "--secret-env", "SINK_SECRET")
+	expectCode(t, r, 0)
+	mu.Lock()
+	defer mu.Unlock()
+	if bad > 0 || fmt.Sprint(seqs) != "[1 2 3 4]" {
+		t.Errorf("sink received %v (%d badly signed)", seqs, bad)
+	}
 }

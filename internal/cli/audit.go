@@ -102,7 +102,7 @@ broken (the first bad record is named), 2 usage error.`,
 	}
 	export.Flags().StringVar(&format, "format", "jsonl", "output format: jsonl")
 	export.Flags().StringVar(&since, "since", "", "only records at or after this time (RFC 3339)")
-	cmd.AddCommand(verify, export)
+	cmd.AddCommand(verify, export, newAuditForwardCmd(g))
 	return cmd
 }
 

@@ -68,3 +68,8 @@ func Verify(secret, timestamp, body, signature string, now time.Time, window tim
 	}
 	return nil
 }
+
+// Sign returns the X-Sluice-Signature value for body sent at timestamp
+// (unix seconds) with secret: what [Verify] checks. Other sluice senders
+// (the audit forwarder) sign with it.
+func Sign(secret []byte, timestamp string, body []byte) string { return sign(secret, timestamp, body) }
