@@ -22,7 +22,10 @@ import (
 )
 
 func newUpCmd(g *globals) *cobra.Command {
-	var addr string
+	var (
+		addr  string
+		drain time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "up [--addr HOST:PORT] [--data DIR]",
 		Short: "Run the control plane: the HTTP API, webhooks and the gateway",
@@ -36,8 +39,9 @@ key: create the first one locally with 'sluice keys create --grant admin'.
 
 Webhook secrets and signing keys are sealed with the server key: 64 hex
 characters in SLUICE_SECRET_KEY, else DATA/secret.key (made on first start,
-mode 0600). SIGINT or SIGTERM stops accepting requests, cancels the runs in
-progress (recorded as cancelled) and exits.`,
+mode 0600). SIGINT or SIGTERM stops accepting requests, lets the runs in
+progress finish for up to --drain (default 5m), cancels what is left
+(recorded as cancelled; sluice run --resume continues them) and exits.`,
 		Example: `  sluice keys create --grant admin --name me
   sluice up --addr 127.0.0.1:8080
   curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8080/api/v1/runs`,
@@ -100,7 +104,10 @@ progress (recorded as cancelled) and exits.`,
 			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			_ = hs.Shutdown(sctx)
-			runner.Shutdown(sctx)
+			fmt.Fprintf(g.s.out, "stopping: letting runs in progress finish (up to %s)\n", drain)
+			dctx, dcancel := context.WithTimeout(context.Background(), drain)
+			defer dcancel()
+			runner.Shutdown(dctx)
 			fmt.Fprintln(g.s.out, "sluice control plane stopped")
 			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
@@ -109,6 +116,7 @@ progress (recorded as cancelled) and exits.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address of the HTTP API")
+	cmd.Flags().DurationVar(&drain, "drain", 5*time.Minute, "on SIGTERM, how long runs in progress may finish before they are cancelled")
 	return cmd
 }
 

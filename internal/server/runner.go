@@ -127,18 +127,25 @@ func (lr *LocalRunner) Start(ctx context.Context, req RunRequest) (*store.Run, e
 	}
 }
 
-// Shutdown cancels the runs in progress and waits for them to record it.
+// Shutdown lets the runs in progress finish until ctx's deadline, then
+// cancels the rest (they are recorded as cancelled, and can be resumed
+// with sluice run --resume) and waits a little for them to say so.
 func (lr *LocalRunner) Shutdown(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { lr.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
 	lr.mu.Lock()
 	for _, c := range lr.cancels {
 		c()
 	}
 	lr.mu.Unlock()
-	done := make(chan struct{})
-	go func() { lr.wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-ctx.Done():
+	case <-time.After(15 * time.Second):
 	}
 }
 
