@@ -33,6 +33,8 @@ var rules = []struct {
 		"the gatekeeper judges and records; presenting decisions is the CLI's job"},
 	{"policy", []string{"internal/engine", "internal/store", "internal/cli", "internal/ui"},
 		"policies are evaluated over evidence handed to them"},
+	{"gateway/edge", []string{"internal/engine", "internal/store", "internal/server", "internal/delivery", "internal/cli", "internal/gateway/"},
+		"the edge protection is configuration in, a handler out; it shares only auth's primitives"},
 	{"findings", []string{"internal/scan", "internal/engine", "internal/store", "internal/cli"},
 		"the findings model is below every scanner and report"},
 }

@@ -106,7 +106,7 @@ func ParseSignedHeaders(h http.Header) (SignedHeaders, error) {
 	if sh.Nonce, err = single(h, HeaderNonce); err != nil {
 		return SignedHeaders{}, err
 	}
-	if !validNonce(sh.Nonce) {
+	if !ValidNonce(sh.Nonce) {
 		return SignedHeaders{}, fmt.Errorf("%w: %s must be 16 to 64 characters of A-Z, a-z, 0-9, '-' and '_'", ErrMalformedSignature, HeaderNonce)
 	}
 
@@ -145,7 +145,9 @@ func single(h http.Header, name string) (string, error) {
 	}
 }
 
-func validNonce(s string) bool {
+// ValidNonce reports whether s is a well-formed nonce: 16 to 64
+// characters of [A-Za-z0-9_-].
+func ValidNonce(s string) bool {
 	if len(s) < 16 || len(s) > 64 {
 		return false
 	}

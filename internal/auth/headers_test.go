@@ -25,7 +25,7 @@ func TestParseSignedHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sh.KeyID != id || !sh.Timestamp.Equal(now) || len(sh.Signature) != 32 || !validNonce(sh.Nonce) {
+	if sh.KeyID != id || !sh.Timestamp.Equal(now) || len(sh.Signature) != 32 || !ValidNonce(sh.Nonce) {
 		t.Fatalf("parsed %+v", sh)
 	}
 	// The scheme is case-insensitive, as HTTP auth schemes are.
@@ -88,7 +88,7 @@ func FuzzParseSignedHeaders(f *testing.F) {
 				t.Fatal("fields returned with an error")
 			}
 		} else {
-			if !ValidKeyID(sh.KeyID) || !validNonce(sh.Nonce) || !isLowerHex(sh.ContentSHA256, 64) || len(sh.Signature) != 32 {
+			if !ValidKeyID(sh.KeyID) || !ValidNonce(sh.Nonce) || !isLowerHex(sh.ContentSHA256, 64) || len(sh.Signature) != 32 {
 				t.Fatalf("accepted malformed headers: %+v", sh)
 			}
 			if strconv.FormatInt(sh.Timestamp.Unix(), 10) != strings.TrimLeft(ts, "0") && sh.Timestamp.Unix() != 0 {

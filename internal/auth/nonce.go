@@ -49,9 +49,10 @@ func (c *NonceCache) Len() int {
 	return len(c.seen)
 }
 
-// record accepts nonce (already scoped by key id) signed at ts, or returns
-// ErrReplay if it was seen, or if ts is too old to be checked.
-func (c *NonceCache) record(nonce string, ts, now time.Time, window time.Duration) error {
+// Record accepts nonce (scoped by the caller, e.g. by key id) signed at
+// ts, or returns ErrReplay if it was seen, or if ts is too old to be
+// checked. Callers reject timestamps outside the window before recording.
+func (c *NonceCache) Record(nonce string, ts, now time.Time, window time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	oldest := now.Add(-window).Unix()

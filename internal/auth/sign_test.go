@@ -307,32 +307,32 @@ func TestNonceCacheBounded(t *testing.T) {
 	w := 5 * time.Minute
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	for i, s := range []int{10, 20, 30} {
-		if err := c.record(fmt.Sprint("n", i), at(s), at(40), w); err != nil {
+		if err := c.Record(fmt.Sprint("n", i), at(s), at(40), w); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Full: a newer request evicts the oldest (ts 10) and raises the floor.
-	if err := c.record("n3", at(35), at(40), w); err != nil {
+	if err := c.Record("n3", at(35), at(40), w); err != nil {
 		t.Fatal(err)
 	}
 	if c.Len() != 3 {
 		t.Fatalf("Len = %d, want 3", c.Len())
 	}
 	// n0 was forgotten, but its timestamp is at the floor: still refused.
-	if err := c.record("n0", at(10), at(40), w); !errors.Is(err, ErrReplay) {
+	if err := c.Record("n0", at(10), at(40), w); !errors.Is(err, ErrReplay) {
 		t.Fatalf("evicted nonce replayed: %v", err)
 	}
-	if err := c.record("fresh", at(5), at(40), w); !errors.Is(err, ErrReplay) {
+	if err := c.Record("fresh", at(5), at(40), w); !errors.Is(err, ErrReplay) {
 		t.Fatalf("request older than the floor accepted: %v", err)
 	}
 	for _, n := range []string{"n1", "n2", "n3"} {
-		if err := c.record(n, at(36), at(40), w); !errors.Is(err, ErrReplay) {
+		if err := c.Record(n, at(36), at(40), w); !errors.Is(err, ErrReplay) {
 			t.Fatalf("%s: %v", n, err)
 		}
 	}
 	// Once the window has passed, entries are pruned and room returns.
 	later := at(35).Add(w + time.Second)
-	if err := c.record("late", later, later, w); err != nil {
+	if err := c.Record("late", later, later, w); err != nil {
 		t.Fatal(err)
 	}
 	if c.Len() != 1 {
@@ -347,7 +347,7 @@ func TestNonceCacheConcurrent(t *testing.T) {
 	for g := range 8 {
 		wg.Go(func() {
 			for i := range 1000 {
-				_ = c.record(fmt.Sprintf("%d-%d", g, i), now, now, time.Minute)
+				_ = c.Record(fmt.Sprintf("%d-%d", g, i), now, now, time.Minute)
 			}
 		})
 	}

@@ -53,7 +53,7 @@ func VerifySignature(r *http.Request, body []byte, sigKey []byte, now time.Time,
 		return fmt.Errorf("%w: for key %s; check the key, and that method, path and query are signed exactly as sent", ErrBadSignature, sh.KeyID)
 	}
 	if nonces != nil {
-		if err := nonces.record(sh.KeyID+":"+sh.Nonce, sh.Timestamp, now, window); err != nil {
+		if err := nonces.Record(sh.KeyID+":"+sh.Nonce, sh.Timestamp, now, window); err != nil {
 			return err
 		}
 	}

@@ -355,11 +355,11 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 	if err != nil {
 		return err
 	}
-	cfg, err := release.Resolve(p, "production", d.dir)
+	cfg, err := resolveRelease(p, "production", d.dir)
 	if err != nil {
 		return err
 	}
-	stagingCfg, err := release.Resolve(p, "staging", d.dir)
+	stagingCfg, err := resolveRelease(p, "staging", d.dir)
 	if err != nil {
 		return err
 	}

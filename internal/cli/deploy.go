@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/delivery/release"
 	"github.com/sluice-ci/sluice/internal/gateway"
 	"github.com/sluice-ci/sluice/internal/notify"
+	"github.com/sluice-ci/sluice/internal/pipeline/spec"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -164,7 +165,7 @@ or configuration error, 130 interrupted.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := release.Resolve(p, env, d.dir)
+			cfg, err := resolveRelease(p, env, d.dir)
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -373,4 +374,17 @@ the next deploy starts from scratch.`,
 	cmd.Flags().BoolVar(&keepGateway, "keep-gateway", false, "leave the gateway running")
 	_ = cmd.RegisterFlagCompletionFunc("env", completeEnvs(&file))
 	return cmd
+}
+
+// resolveRelease resolves a release's configuration for env, with the
+// environment's edge protection for the gateway.
+func resolveRelease(p *spec.Pipeline, env, dir string) (*release.Config, error) {
+	cfg, err := release.Resolve(p, env, dir)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Edge, err = delivery.EdgeConfig(p.Environment(env)); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }

@@ -4,6 +4,7 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,8 @@ import (
 	"github.com/sluice-ci/sluice/internal/delivery/release"
 	"github.com/sluice-ci/sluice/internal/delivery/route"
 	"github.com/sluice-ci/sluice/internal/gateway"
+	"github.com/sluice-ci/sluice/internal/gateway/edge"
+	"github.com/sluice-ci/sluice/internal/pipeline/spec"
 	"github.com/sluice-ci/sluice/internal/store"
 )
 
@@ -142,7 +145,7 @@ func (r GatewayRouter) Route(ctx context.Context, env, listen string, releases [
 		header = gateway.ReleaseHeader
 	}
 	t.Generation = max(t.Generation+1, time.Now().UnixNano())
-	t.Environments[env] = &route.Environment{Listen: listen, Releases: releases, Header: header, Sticky: o.Sticky}
+	t.Environments[env] = &route.Environment{Listen: listen, Releases: releases, Header: header, Sticky: o.Sticky, Edge: o.Edge}
 	if err := route.Save(r.Dir, t); err != nil {
 		return err
 	}
@@ -296,4 +299,46 @@ func StopGateway(ctx context.Context, dir string) (bool, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return true, fmt.Errorf("the gateway (pid %d) did not stop within 10s", info.PID)
+}
+
+// EdgeConfig turns an environment's waf:, rate_limit:, geo: and auth:
+// into the gateway's edge configuration (nil when none is set), checking
+// every key: a typo is an error, not a protection silently off.
+func EdgeConfig(e *spec.Environment) (json.RawMessage, error) {
+	var cfg edge.Config
+	set := false
+	if e.WAF != nil && e.WAF.Mode != "" && e.WAF.Mode != "off" {
+		cfg.WAF = edge.WAFConfig{Mode: edge.Mode(e.WAF.Mode), ParanoiaLevel: e.WAF.ParanoiaLevel, InboundAnomalyThreshold: e.WAF.AnomalyInbound}
+		set = true
+	}
+	for _, part := range []struct {
+		key string
+		m   map[string]any
+		dst any
+	}{{"rate_limit", e.RateLimit, &cfg.RateLimit}, {"geo", e.Geo, &cfg.Geo}, {"auth", e.Auth, &cfg.APIAuth}} {
+		if part.m == nil {
+			continue
+		}
+		raw, err := json.Marshal(part.m)
+		if err != nil {
+			return nil, fmt.Errorf("environments.%s.%s: %w", e.Name, part.key, err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(part.dst); err != nil {
+			return nil, fmt.Errorf("environments.%s.%s: %w (see docs/edge.md)", e.Name, part.key, err)
+		}
+		set = true
+	}
+	if !set {
+		return nil, nil
+	}
+	// Build it once here, so a configuration the gateway would refuse is
+	// refused before anything is deployed.
+	probe, err := edge.New(cfg, edge.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("environments.%s: edge protection: %w", e.Name, err)
+	}
+	probe.Close()
+	return json.Marshal(cfg)
 }

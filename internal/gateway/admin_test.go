@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -225,9 +226,15 @@ func TestGracefulShutdown(t *testing.T) {
 	<-arrived
 	cancel()
 	// New connections are refused once the listener is closed.
+	// Probe with a bare dial: a request sent before the listener closes
+	// would reach the blocking backend and wait for release.
 	waitFor(t, "the listener to close", func() bool {
-		_, err := newClient(t).Get("http://" + addr + "/")
-		return err != nil && isRefused(err)
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return isRefused(err)
+		}
+		conn.Close()
+		return false
 	})
 	select {
 	case err := <-served:

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sluice-ci/sluice/internal/gateway/edge"
 	"log"
 	"log/slog"
 	"net"
@@ -72,8 +73,10 @@ type Gateway struct {
 	lastSig      fileSig
 	reloadErrors atomic.Int64
 
-	backendsMu sync.Mutex // guards backends while compiling
+	backendsMu sync.Mutex // guards backends and edges while compiling
 	backends   map[string]*backend
+	edges      map[string]*edge.Edge // by environment and configuration digest
+	blocks     blockCounts
 
 	counters registry
 

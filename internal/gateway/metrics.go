@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,6 +34,9 @@ var (
 		[]string{"env", "listen"}, nil)
 	descReloadErrors = prometheus.NewDesc("sluice_gateway_table_reload_errors_total",
 		"Routing table files ignored because they were invalid.", nil, nil)
+	descBlocked = prometheus.NewDesc("sluice_gateway_edge_matches_total",
+		"Requests the edge protection matched (refused in enforce mode, counted in detect and monitor), by layer, rule and mode.",
+		[]string{"env", "layer", "rule", "mode"}, nil)
 )
 
 // collector exposes the gateway's atomics at scrape time, so the request
@@ -42,7 +46,7 @@ type collector struct{ g *Gateway }
 var _ prometheus.Collector = collector{}
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descDuration, descInFlight, descGeneration, descListenerUp, descReloadErrors} {
+	for _, d := range []*prometheus.Desc{descRequests, descDuration, descInFlight, descGeneration, descListenerUp, descReloadErrors, descBlocked} {
 		ch <- d
 	}
 }
@@ -56,6 +60,16 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	send(prometheus.NewConstMetric(descGeneration, prometheus.GaugeValue, float64(c.g.Generation())))
 	send(prometheus.NewConstMetric(descReloadErrors, prometheus.CounterValue, float64(c.g.reloadErrors.Load())))
+	for env, counts := range c.g.blockedAll() {
+		for k, n := range counts {
+			layer, rest, _ := strings.Cut(k, " ")
+			i := strings.LastIndexByte(rest, ' ')
+			if i < 0 {
+				continue
+			}
+			send(prometheus.NewConstMetric(descBlocked, prometheus.CounterValue, float64(n), env, layer, rest[:i], rest[i+1:]))
+		}
+	}
 	for name, l := range c.g.Listeners() {
 		up := 0.0
 		if l.Addr != "" {

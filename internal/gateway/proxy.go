@@ -96,6 +96,23 @@ func (g *Gateway) envHandler(env string) http.Handler {
 			http.Error(w, "sluice gateway: environment "+env+" is not in the routing table", http.StatusServiceUnavailable)
 			return
 		}
+		if e.edgeErr != nil {
+			// A protection that cannot be built fails closed.
+			http.Error(w, "sluice gateway: the edge protection of environment "+env+" is misconfigured", http.StatusServiceUnavailable)
+			return
+		}
+		if e.guarded != nil {
+			e.guarded.ServeHTTP(w, r)
+			return
+		}
+		g.serveEnv(e, w, r)
+	})
+}
+
+// serveEnv routes and proxies one request of environment e.
+func (g *Gateway) serveEnv(e *envRoute, w http.ResponseWriter, r *http.Request) {
+	env := e.name
+	{
 		st := &reqState{env: e}
 		st.rel, st.setCookie = e.choose(r)
 		if st.rel == nil {
@@ -123,7 +140,7 @@ func (g *Gateway) envHandler(env string) http.Handler {
 			}
 		}()
 		g.proxy.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
-	})
+	}
 }
 
 // choose picks the release for a request: the release the routing header

@@ -207,5 +207,13 @@ func (g *Gateway) Stats() *route.Stats {
 		}
 		e.Releases[c.id] = c.snapshot()
 	}
+	for env, counts := range g.blockedAll() {
+		e := s.Environments[env]
+		if e == nil {
+			e = &route.EnvironmentStats{Releases: map[string]*route.ReleaseStats{}}
+			s.Environments[env] = e
+		}
+		e.Blocked = counts
+	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,6 +34,11 @@ type envRoute struct {
 	byKey    map[string]*release // release id, then version -> release with backends
 	byID     map[string]*release
 	fallback []*release // weighted releases, stable first, then by weight
+	// guarded is the environment's handler behind its edge protection;
+	// nil when it has none. edgeErr is set when the protection could not
+	// be built: the environment then refuses every request.
+	guarded http.Handler
+	edgeErr error
 }
 
 // release is one release's compiled routing plus its counters.
@@ -135,6 +141,15 @@ func (g *Gateway) compile(t *route.Table) *table {
 		for id, rel := range er.byID {
 			if len(rel.backends) > 0 {
 				er.byKey[id] = rel
+			}
+		}
+		if len(e.Edge) > 0 {
+			guard, err := g.edgeFor(name, e.Edge)
+			if err != nil {
+				er.edgeErr = err
+				g.log.Error("edge protection refused; the environment refuses requests until it is fixed", "env", name, "err", err)
+			} else {
+				er.guarded = guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serveEnv(er, w, r) }))
 			}
 		}
 		er.fallback = append([]*release(nil), er.weighted...)

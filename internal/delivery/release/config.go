@@ -63,6 +63,9 @@ type Config struct {
 	// environment (a cookie per client; a header picking a release).
 	Sticky bool   `json:"sticky,omitempty"`
 	Header string `json:"header,omitempty"`
+	// Edge is the environment's edge protection in the gateway's format
+	// (WAF, rate limits, geo, API keys), set by the caller of Resolve.
+	Edge json.RawMessage `json:"edge,omitempty"`
 
 	MonitorFor   time.Duration     `json:"monitor_for,omitempty"`
 	RollbackWhen map[string]string `json:"rollback_when,omitempty"`

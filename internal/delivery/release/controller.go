@@ -47,6 +47,8 @@ type RouteOptions struct {
 	Sticky bool
 	// Header picks a release by id or version (default X-Sluice-Release).
 	Header string
+	// Edge is the gateway's edge protection of the environment (JSON).
+	Edge []byte
 }
 
 // Meter measures a release's traffic for analysis.

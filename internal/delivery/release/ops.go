@@ -123,7 +123,7 @@ func (c *Controller) publish(ctx context.Context, cfg *Config, env string, ws ..
 		}
 		rs = append(rs, route.Release{ID: w.rel.ID, Version: w.rel.Version, Role: w.role, Weight: w.weight, Backends: addrs(w.ins)})
 	}
-	if err := c.o.Router.Route(context.WithoutCancel(ctx), env, listen, rs, RouteOptions{Sticky: cfg.Sticky, Header: cfg.Header}); err != nil {
+	if err := c.o.Router.Route(context.WithoutCancel(ctx), env, listen, rs, RouteOptions{Sticky: cfg.Sticky, Header: cfg.Header, Edge: cfg.Edge}); err != nil {
 		return fmt.Errorf("route %s: %w", env, err)
 	}
 	return nil

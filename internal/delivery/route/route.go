@@ -52,6 +52,10 @@ type Environment struct {
 	// version) routes the request to that release whatever the weights:
 	// testers reach the candidate before it gets traffic.
 	Header string `json:"header,omitempty"`
+	// Edge is the environment's edge protection (WAF, rate limits, geo,
+	// API keys), in the gateway's edge configuration format; requests it
+	// refuses never reach a release.
+	Edge json.RawMessage `json:"edge,omitempty"`
 }
 
 // StickyCookie is the cookie that pins a client to a release.
@@ -187,6 +191,10 @@ type Stats struct {
 // EnvironmentStats are the counters of one environment's releases.
 type EnvironmentStats struct {
 	Releases map[string]*ReleaseStats `json:"releases"`
+	// Blocked counts what the edge protection matched, by "layer rule
+	// mode" (refused in enforce mode, counted otherwise): never counted as
+	// a release's request.
+	Blocked map[string]int64 `json:"blocked,omitempty"`
 }
 
 // ReleaseStats are a release's traffic counters.
