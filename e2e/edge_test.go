@@ -68,8 +68,27 @@ func TestEdgeWAFAndRateLimit(t *testing.T) {
 	// Refused attacks are counted as edge matches, not as the release's
 	// requests (they would otherwise skew a canary's error rate).
 	r := sluice(t, p.dir, "status", "--env", "production", "--json")
-	if !strings.Contains(r.stdout, `"requests": 4`) {
-		t.Errorf("the release counted refused requests:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, `"requests": 4`) || !strings.Contains(r.stdout, `"refused": 4`) {
+		t.Errorf("the release counted refused requests, or not as refused:\n%s", r.stdout)
+	}
+	// Each refusal is in the security event log, with the release it was
+	// routed to and the request id the client got. The gateway writes it
+	// asynchronously: wait for the four lines.
+	var evs []string
+	waitFor(t, 20*time.Second, "four security events", func() bool {
+		r := sluice(t, p.dir, "events", "--env", "production", "--enforced", "--json")
+		evs = strings.Split(strings.TrimSpace(r.stdout), "\n")
+		return r.code == 0 && len(evs) == 4 && evs[0] != ""
+	}, func() string { return strings.Join(evs, "\n") })
+	live := p.status("production").Live.ID
+	for _, ev := range evs {
+		if !strings.Contains(ev, `"layer":"waf"`) || !strings.Contains(ev, `"release":"`+live+`"`) || !strings.Contains(ev, `"status":403`) {
+			t.Errorf("security event: %s", ev)
+		}
+	}
+	r = sluice(t, p.dir, "events", "--summary")
+	if r.code != 0 || !strings.Contains(r.stdout, "production") || !strings.Contains(r.stdout, "staging") {
+		t.Errorf("sluice events --summary (%d):\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// Staging has had 4 attacks and the loop below; the limit is 20 a
 	// minute: the requests up to 20 pass, the 21st is refused.

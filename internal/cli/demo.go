@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -21,6 +24,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/gate"
 	"github.com/sluice-ci/sluice/internal/gatekeeper"
+	"github.com/sluice-ci/sluice/internal/gateway"
 	"github.com/sluice-ci/sluice/internal/pipeline/spec"
 	"github.com/sluice-ci/sluice/internal/report/compliance"
 	"github.com/sluice-ci/sluice/internal/report/scanreport"
@@ -39,20 +43,31 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Use:   "demo [--dir DIR] [--keep]",
 		Short: "Run the example project's pipeline end to end",
 		Long: `Copy the example project (goodbooks, a small Go REST API that ships inside
-sluice) to a temporary folder and run its pipeline end to end: lint, tests
-with coverage, build, a smoke test of the built server, and a report that
-reads the test job's output, a security scan (secrets, dependency advisories
-from an offline OSV snapshot, Dockerfile rules, Go SAST), an advisory check
-that may fail, promotions to staging and production that each pass their
-environment's security gate first (thresholds, required scanners,
-suppressions with owners and expiry, Rego policies, coverage), and a
-dry-run publish that prints a secret sluice masks — with artifacts handed
-from job to job and every state change, gate decision and audit record
-stored. Afterwards it backtests a stricter production policy over the run
-and writes the compliance report.
+sluice) to a temporary folder and run its pipeline end to end:
+
+  - lint, tests with coverage, build, a smoke test of the built server, and a
+    report that reads the test job's output;
+  - a security scan: secrets, dependency advisories from an offline OSV
+    snapshot, Dockerfile rules, Go SAST (plus an advisory check that may fail);
+  - promotions to dev (rolling), staging (blue-green) and production (canary
+    10 -> 25 -> 50 -> 100 % with analysis), each behind sluice's gateway and
+    each after its environment's security gate (thresholds, required
+    scanners, suppressions with owners and expiry, Rego policies, coverage);
+    production waits for a second person's approval (the demo plays them);
+  - DAST against the release in staging, through its OpenAPI document, which
+    production's gate requires;
+  - a dry-run publish that prints a secret sluice masks.
+
+Then, with load on production: a good release and a bad one go through
+staging and a production canary; the bad one is rolled back by analysis.
+Meanwhile an attacker sends SQL injection, XSS, traversal and command
+injection: production's WAF refuses them, none counts against a release, and
+each is in the security event log ('sluice events'). Finally it backtests a
+stricter production policy over the run and writes the compliance report.
 
 The folder is removed afterwards unless --keep (or --dir) is given; then you
-can look around with 'sluice runs', 'show' and 'logs' inside it.
+can look around with 'sluice runs', 'show', 'logs', 'status' and 'events'
+inside it.
 
 Needs the Go toolchain on PATH, since the example is a Go project.`,
 		Example: `  sluice demo
@@ -372,6 +387,9 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 		}})
 	gen := load.Start(ctx, load.Options{URL: "http://" + es.Listen + "/books", Workers: 4, Pause: 5 * time.Millisecond})
 	fmt.Fprintln(w, "Steady load on production (4 clients) from now on.")
+	atk := startAttacker(ctx, "http://"+es.Listen)
+	defer atk.stop()
+	fmt.Fprintln(w, "An attacker sends SQL injection, XSS, path traversal and command injection to production too; its WAF enforces.")
 	for _, b := range []struct{ name, version string }{{"v2", "2.0.0"}, {"bad", "2.1.0-bad"}} {
 		art := filepath.Join(dir, "dist", b.name, "goodbooks")
 		fmt.Fprintf(w, "\n%s to staging first (blue-green; production takes only what staging ran):\n", b.version)
@@ -388,6 +406,7 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 			return err
 		}
 	}
+	attacks := atk.stop()
 	if !errors.Is(err, release.ErrRolledBack) {
 		gen.Stop()
 		if err == nil {
@@ -406,7 +425,98 @@ func showDelivery(ctx context.Context, g *globals, dir string, w io.Writer) erro
 	fmt.Fprintf(w, "\nLoad on production: %d requests, %d failed: %d of them answered by the bad canary (which served %d requests, %.1f%% of the load, before analysis rolled it back), %d by anything else.\n",
 		c.Requests, c.Failed, badFailed, bad, 100*float64(bad)/float64(max(c.Requests, 1)), c.Failed-badFailed)
 	fmt.Fprintln(w, "Production is on 2.0.0 again; 2.1.0-bad is quarantined there ('sluice history --env production').")
+	showAttacks(ctx, d, attacks, w)
 	return nil
+}
+
+// attacker sends attack payloads to a gateway address until stopped,
+// counting the answers by status.
+type attacker struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	codes  map[int]int
+}
+
+func startAttacker(ctx context.Context, base string) *attacker {
+	ctx, cancel := context.WithCancel(ctx)
+	a := &attacker{cancel: cancel, done: make(chan struct{}), codes: map[int]int{}}
+	payloads := []string{
+		"/books?q=" + url.QueryEscape("1' OR '1'='1' --"),
+		"/books?q=" + url.QueryEscape("<script>alert(document.cookie)</script>"),
+		"/books?q=" + url.QueryEscape("../../../../etc/passwd"),
+		"/books?q=" + url.QueryEscape("x; cat /etc/passwd"),
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	go func() {
+		defer close(a.done)
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+payloads[i%len(payloads)], nil)
+			if err != nil {
+				return
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				continue
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			a.codes[res.StatusCode]++
+		}
+	}()
+	return a
+}
+
+func (a *attacker) stop() map[int]int {
+	a.cancel()
+	<-a.done
+	return a.codes
+}
+
+// showAttacks reports what the attacker got and what production's
+// security event log says about it, per release.
+func showAttacks(ctx context.Context, d *deliveryEnv, codes map[int]int, w io.Writer) {
+	total := 0
+	for _, n := range codes {
+		total += n
+	}
+	if total == 0 {
+		return
+	}
+	byRelease := map[string]int{}
+	path := filepath.Join(delivery.GatewayDir(d.data), gateway.EventLogFile)
+	// The gateway writes events asynchronously; give it a moment.
+	for i := 0; i < 20; i++ {
+		clear(byRelease)
+		n, _ := readEvents(path, eventFilter{env: "production", enforced: true}, func(ev gateway.SecurityEvent) error {
+			byRelease[ev.Release]++
+			return nil
+		})
+		if n >= codes[http.StatusForbidden] {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Fprintf(w, "\nThe attacker sent %d requests: %d refused by production's WAF (403), %d answered otherwise. By the release each was routed to:\n",
+		total, codes[http.StatusForbidden], total-codes[http.StatusForbidden])
+	ids := make([]string, 0, len(byRelease))
+	for id := range byRelease {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		version := id
+		if r, err := d.st.Releases().GetRelease(ctx, id); err == nil {
+			version = r.Version
+		}
+		fmt.Fprintf(w, "  %-10s %d refused\n", version, byRelease[id])
+	}
+	fmt.Fprintln(w, "Refused requests never count as a release's errors: the attacks on the 2.0.0 canary did not roll it back.")
+	fmt.Fprintln(w, "Every refusal is in the security event log: 'sluice events --env production --summary'; DAST's probes of staging (WAF in monitor mode) are there too.")
 }
 
 // stopAll stops the demo's releases and its gateway.

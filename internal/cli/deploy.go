@@ -383,7 +383,7 @@ func resolveRelease(p *spec.Pipeline, env, dir string) (*release.Config, error) 
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Edge, err = delivery.EdgeConfig(p.Environment(env)); err != nil {
+	if cfg.Edge, err = delivery.EdgeConfig(p.Environment(env), dir); err != nil {
 		return nil, err
 	}
 	return cfg, nil

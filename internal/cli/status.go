@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -29,6 +31,9 @@ type envStatus struct {
 	Candidate *releaseStatus   `json:"candidate,omitempty"`
 	Stalled   bool             `json:"stalled,omitempty"`
 	Traffic   []releaseTraffic `json:"traffic,omitempty"`
+	// Edge counts what the edge protection matched since the gateway
+	// started, by "layer rule mode" (security event log: sluice events).
+	Edge map[string]int64 `json:"edge,omitempty"`
 }
 
 type releaseStatus struct {
@@ -54,6 +59,9 @@ type releaseTraffic struct {
 	P50      string  `json:"p50"`
 	P99      string  `json:"p99"`
 	InFlight int64   `json:"in_flight"`
+	// Refused counts requests to the release the edge protection refused:
+	// never counted in Requests or Errors.
+	Refused int64 `json:"refused,omitempty"`
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -161,14 +169,15 @@ func (d *deliveryEnv) status(ctx context.Context, only string) ([]envStatus, err
 			window := stats.Time.Sub(stats.Started)
 			for _, r := range table.Environments[name].Releases {
 				m := analysis.FromStats(nil, stats.Environments[name].Releases[r.ID], window)
-				var inflight int64
+				var inflight, refused int64
 				if rs := stats.Environments[name].Releases[r.ID]; rs != nil {
-					inflight = rs.InFlight
+					inflight, refused = rs.InFlight, rs.Excluded
 				}
 				s.Traffic = append(s.Traffic, releaseTraffic{Release: r.ID, Version: r.Version, Weight: r.Weight, Requests: m.Requests,
 					Errors: m.Errors, ErrRate: m.ErrorRate, P50: m.P50.Round(100 * time.Microsecond).String(),
-					P99: m.P99.Round(100 * time.Microsecond).String(), InFlight: inflight})
+					P99: m.P99.Round(100 * time.Microsecond).String(), InFlight: inflight, Refused: refused})
 			}
+			s.Edge = stats.Environments[name].Blocked
 		}
 		out = append(out, s)
 	}
@@ -223,12 +232,15 @@ func printStatus(g *globals, sts []envStatus) {
 		}
 		if len(s.Traffic) > 0 {
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "  RELEASE\tWEIGHT\tREQUESTS\tERRORS\tERROR%\tP50\tP99\tIN FLIGHT")
+			fmt.Fprintln(tw, "  RELEASE\tWEIGHT\tREQUESTS\tERRORS\tERROR%\tP50\tP99\tIN FLIGHT\tREFUSED")
 			for _, t := range s.Traffic {
-				fmt.Fprintf(tw, "  %s (%s)\t%d%%\t%d\t%d\t%.2f\t%s\t%s\t%d\n", t.Version, t.Release, t.Weight, t.Requests, t.Errors,
-					100*t.ErrRate, t.P50, t.P99, t.InFlight)
+				fmt.Fprintf(tw, "  %s (%s)\t%d%%\t%d\t%d\t%.2f\t%s\t%s\t%d\t%d\n", t.Version, t.Release, t.Weight, t.Requests, t.Errors,
+					100*t.ErrRate, t.P50, t.P99, t.InFlight, t.Refused)
 			}
 			_ = tw.Flush()
+		}
+		if len(s.Edge) > 0 {
+			fmt.Fprintf(out, "  edge protection: %s (details: sluice events --env %s)\n", edgeSummary(s.Edge), s.Env)
 		}
 	}
 }
@@ -293,4 +305,45 @@ func readPipelineQuiet(file string) (*spec.Pipeline, error) {
 		return nil, ds.Err()
 	}
 	return p, nil
+}
+
+// edgeSummary reads counts by "layer rule mode" as "layer: n refused, m
+// counted" per layer.
+func edgeSummary(counts map[string]int64) string {
+	type tally struct{ refused, counted int64 }
+	by := map[string]*tally{}
+	for k, n := range counts {
+		f := strings.Fields(k)
+		if len(f) != 3 {
+			continue
+		}
+		t := by[f[0]]
+		if t == nil {
+			t = &tally{}
+			by[f[0]] = t
+		}
+		if f[2] == "enforce" {
+			t.refused += n
+		} else {
+			t.counted += n
+		}
+	}
+	layers := make([]string, 0, len(by))
+	for l := range by {
+		layers = append(layers, l)
+	}
+	sort.Strings(layers)
+	var parts []string
+	for _, l := range layers {
+		t := by[l]
+		var p []string
+		if t.refused > 0 {
+			p = append(p, fmt.Sprintf("%d refused", t.refused))
+		}
+		if t.counted > 0 {
+			p = append(p, fmt.Sprintf("%d matched, not enforced", t.counted))
+		}
+		parts = append(parts, l+" "+strings.Join(p, ", "))
+	}
+	return strings.Join(parts, "; ")
 }

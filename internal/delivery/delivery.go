@@ -4,16 +4,19 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sluice-ci/sluice/internal/delivery/analysis"
 	"github.com/sluice-ci/sluice/internal/delivery/local"
@@ -301,44 +304,141 @@ func StopGateway(ctx context.Context, dir string) (bool, error) {
 	return true, fmt.Errorf("the gateway (pid %d) did not stop within 10s", info.PID)
 }
 
-// EdgeConfig turns an environment's waf:, rate_limit:, geo: and auth:
-// into the gateway's edge configuration (nil when none is set), checking
-// every key: a typo is an error, not a protection silently off.
-func EdgeConfig(e *spec.Environment) (json.RawMessage, error) {
-	var cfg edge.Config
-	set := false
-	if e.WAF != nil && e.WAF.Mode != "" && e.WAF.Mode != "off" {
-		cfg.WAF = edge.WAFConfig{Mode: edge.Mode(e.WAF.Mode), ParanoiaLevel: e.WAF.ParanoiaLevel, InboundAnomalyThreshold: e.WAF.AnomalyInbound}
+// MaxOpenAPIDocument is the largest OpenAPI document EdgeConfig reads: the
+// document travels in the gateway's routing table.
+const MaxOpenAPIDocument = 8 << 20
+
+// EdgeConfig turns an environment's edge protection (waf:, rate_limit:,
+// geo:, auth:, openapi: and trusted_proxies:, already checked by the
+// parser) into the gateway's edge configuration; nil when nothing is set.
+// projectDir is the folder of sluice.yaml: the OpenAPI document is read
+// from inside it, and a relative geo database path is resolved against it.
+// The configuration is built once here, so that one the gateway would
+// refuse (a database that does not open, a document that does not parse)
+// is refused before anything is deployed.
+func EdgeConfig(e *spec.Environment, projectDir string) (json.RawMessage, error) {
+	if e == nil {
+		return nil, nil
+	}
+	cfg := edge.Config{TrustedProxies: slices.Clone(e.TrustedProxies)}
+	set := len(cfg.TrustedProxies) > 0
+	if w := e.WAF; w != nil && layerOn(w.Mode) {
+		cfg.WAF = wafConfig(w)
 		set = true
 	}
-	for _, part := range []struct {
-		key string
-		m   map[string]any
-		dst any
-	}{{"rate_limit", e.RateLimit, &cfg.RateLimit}, {"geo", e.Geo, &cfg.Geo}, {"auth", e.Auth, &cfg.APIAuth}} {
-		if part.m == nil {
-			continue
+	if r := e.RateLimit; r != nil && layerOn(r.Mode) {
+		cfg.RateLimit = edge.RateLimitConfig{Mode: edge.Mode(r.Mode), Limit: r.Limit, Window: edge.Duration(r.Window),
+			IPv6PrefixLength: r.IPv6PrefixLength, MaxClients: r.MaxClients}
+		for _, rr := range r.Routes {
+			cfg.RateLimit.Routes = append(cfg.RateLimit.Routes, edge.RouteRateLimit{PathPrefix: rr.PathPrefix, Limit: rr.Limit, Window: edge.Duration(rr.Window)})
 		}
-		raw, err := json.Marshal(part.m)
+		set = true
+	}
+	if g := e.Geo; g != nil && layerOn(g.Mode) {
+		db, err := projectPath(projectDir, g.Database)
 		if err != nil {
-			return nil, fmt.Errorf("environments.%s.%s: %w", e.Name, part.key, err)
+			return nil, fmt.Errorf("environments.%s.geo.database: %w", e.Name, err)
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(part.dst); err != nil {
-			return nil, fmt.Errorf("environments.%s.%s: %w (see docs/edge.md)", e.Name, part.key, err)
+		cfg.Geo = edge.GeoConfig{Mode: edge.Mode(g.Mode), Database: db, List: g.List, Countries: slices.Clone(g.Countries), Unknown: g.Unknown}
+		set = true
+	}
+	if a := e.Auth; a != nil && layerOn(a.Mode) {
+		cfg.APIAuth = apiAuthConfig(a)
+		set = true
+	}
+	if o := e.OpenAPI; o != nil && layerOn(o.Mode) {
+		doc, err := readProjectFile(projectDir, o.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("environments.%s.openapi.spec: %w", e.Name, err)
 		}
+		cfg.OpenAPI = edge.OpenAPIConfig{Mode: edge.Mode(o.Mode), Document: string(doc), Source: o.Spec,
+			MaxBodyBytes: o.MaxBodyBytes, PathPrefixes: slices.Clone(o.PathPrefixes)}
 		set = true
 	}
 	if !set {
 		return nil, nil
 	}
-	// Build it once here, so a configuration the gateway would refuse is
-	// refused before anything is deployed.
 	probe, err := edge.New(cfg, edge.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("environments.%s: edge protection: %w", e.Name, err)
 	}
 	probe.Close()
 	return json.Marshal(cfg)
+}
+
+// layerOn says whether an edge protection's mode evaluates requests.
+func layerOn(mode string) bool { return mode != "" && mode != string(edge.ModeOff) }
+
+func wafConfig(w *spec.WAF) edge.WAFConfig {
+	c := edge.WAFConfig{
+		Mode: edge.Mode(w.Mode), ParanoiaLevel: w.ParanoiaLevel,
+		InboundAnomalyThreshold: w.AnomalyInbound, OutboundAnomalyThreshold: w.AnomalyOutbound,
+		RemoveRules:        slices.Clone(w.RemoveRules),
+		InspectRequestBody: w.InspectRequestBody, RequestBodyLimit: w.RequestBodyLimit, RequestBodyOversize: w.RequestBodyOversize,
+		InspectResponseBody: w.InspectResponseBody, ResponseBodyLimit: w.ResponseBodyLimit,
+		ResponseMIMETypes: slices.Clone(w.ResponseMIMETypes), AllowedMethods: slices.Clone(w.AllowedMethods),
+	}
+	for _, x := range w.PathExclusions {
+		c.PathExclusions = append(c.PathExclusions, edge.PathExclusion{PathPrefix: x.PathPrefix, RuleIDs: slices.Clone(x.RuleIDs)})
+	}
+	return c
+}
+
+func apiAuthConfig(a *spec.Auth) edge.APIAuthConfig {
+	c := edge.APIAuthConfig{Mode: edge.Mode(a.Mode), NonceCacheSize: a.NonceCacheSize}
+	for _, r := range a.Routes {
+		route := edge.APIRoute{PathPrefix: r.PathPrefix, Header: r.Header, RequireSignature: r.RequireSignature,
+			Window: edge.Duration(r.Window), MaxBodyBytes: r.MaxBodyBytes}
+		for _, k := range r.Keys {
+			route.Keys = append(route.Keys, edge.APIKey{ID: k.ID, SHA256: k.SHA256})
+		}
+		c.Routes = append(c.Routes, route)
+	}
+	return c
+}
+
+// projectPath makes a path of sluice.yaml absolute: relative paths are
+// relative to the project, not to wherever the gateway runs.
+func projectPath(projectDir, p string) (string, error) {
+	if p == "" || filepath.IsAbs(p) {
+		return p, nil
+	}
+	return filepath.Abs(filepath.Join(projectDir, filepath.FromSlash(p)))
+}
+
+// readProjectFile reads rel from inside projectDir: through os.Root, so
+// that neither ".." nor a symbolic link reads a file outside the project.
+func readProjectFile(projectDir, rel string) ([]byte, error) {
+	if projectDir == "" {
+		projectDir = "."
+	}
+	root, err := os.OpenRoot(projectDir)
+	if err != nil {
+		return nil, fmt.Errorf("open the project folder: %w", err)
+	}
+	defer root.Close()
+	f, err := root.Open(filepath.FromSlash(rel))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s not found in %s (the path is relative to sluice.yaml)", rel, projectDir)
+	}
+	if err != nil {
+		// os.Root's errors repeat the path: keep the reason only.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("open %s in %s: %w", rel, projectDir, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxOpenAPIDocument+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	if len(data) > MaxOpenAPIDocument {
+		return nil, fmt.Errorf("%s is larger than %d MiB", rel, MaxOpenAPIDocument>>20)
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%s is not UTF-8 text", rel)
+	}
+	return data, nil
 }

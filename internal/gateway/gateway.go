@@ -45,6 +45,11 @@ type Options struct {
 	// Grace is how long in-flight requests may take to finish at shutdown
 	// and when a listener closes; default 10s.
 	Grace time.Duration
+	// EventLog is the security event log's path; default EventLogFile in
+	// Dir, "off" for none. EventLogMaxBytes (default
+	// DefaultEventLogMaxBytes) is the size at which it is rotated.
+	EventLog         string
+	EventLogMaxBytes int64
 }
 
 // Defaults of Options.
@@ -77,6 +82,7 @@ type Gateway struct {
 	backends   map[string]*backend
 	edges      map[string]*edge.Edge // by environment and configuration digest
 	blocks     blockCounts
+	events     *eventLog // nil when the security event log is off
 
 	counters registry
 
@@ -131,8 +137,18 @@ func New(o Options) (*Gateway, error) {
 	g.table.Store(&table{envs: map[string]*envRoute{}})
 	g.proxy = g.newProxy()
 
+	if o.EventLog != "off" {
+		path := o.EventLog
+		if path == "" {
+			path = filepath.Join(o.Dir, EventLogFile)
+		}
+		if g.events, err = openEventLog(path, o.EventLogMaxBytes, DefaultEventLogKeep, o.Logger); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", o.AdminAddr)
 	if err != nil {
+		g.closeEvents()
 		return nil, fmt.Errorf("gateway: open admin API on %s: %w; choose another Options.AdminAddr", o.AdminAddr, err)
 	}
 	g.adminLn = ln
@@ -143,6 +159,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	if err := writeAdminFile(o.Dir, ln.Addr().String(), g.started); err != nil {
 		ln.Close()
+		g.closeEvents()
 		return nil, err
 	}
 	if _, err := g.reload(true); errors.Is(err, errNoTable) {
@@ -150,6 +167,12 @@ func New(o Options) (*Gateway, error) {
 			"file", filepath.Join(g.dir, route.TableFile))
 	}
 	return g, nil
+}
+
+func (g *Gateway) closeEvents() {
+	if g.events != nil {
+		g.events.Close()
+	}
 }
 
 // AdminAddr returns the admin API's bound address, host:port.
@@ -190,6 +213,7 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	g.reloadMu.Unlock()
 	g.shutdownServer(g.adminSrv)
 	g.servers.Wait()
+	g.closeEvents() // every request is done: nothing adds events any more
 	removeAdminFile(g.dir)
 	g.log.Info("gateway stopped")
 	return err

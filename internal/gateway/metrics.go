@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -35,8 +34,10 @@ var (
 	descReloadErrors = prometheus.NewDesc("sluice_gateway_table_reload_errors_total",
 		"Routing table files ignored because they were invalid.", nil, nil)
 	descBlocked = prometheus.NewDesc("sluice_gateway_edge_matches_total",
-		"Requests the edge protection matched (refused in enforce mode, counted in detect and monitor), by layer, rule and mode.",
-		[]string{"env", "layer", "rule", "mode"}, nil)
+		"Requests the edge protection matched (refused in enforce mode, counted in detect and monitor), by release the request was routed to, layer, rule and mode.",
+		[]string{"env", "release", "layer", "rule", "mode"}, nil)
+	descEventsDropped = prometheus.NewDesc("sluice_gateway_security_events_dropped_total",
+		"Security events not written to the security event log because its writer could not keep up.", nil, nil)
 )
 
 // collector exposes the gateway's atomics at scrape time, so the request
@@ -46,7 +47,7 @@ type collector struct{ g *Gateway }
 var _ prometheus.Collector = collector{}
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descDuration, descInFlight, descGeneration, descListenerUp, descReloadErrors, descBlocked} {
+	for _, d := range []*prometheus.Desc{descRequests, descDuration, descInFlight, descGeneration, descListenerUp, descReloadErrors, descBlocked, descEventsDropped} {
 		ch <- d
 	}
 }
@@ -60,15 +61,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	send(prometheus.NewConstMetric(descGeneration, prometheus.GaugeValue, float64(c.g.Generation())))
 	send(prometheus.NewConstMetric(descReloadErrors, prometheus.CounterValue, float64(c.g.reloadErrors.Load())))
-	for env, counts := range c.g.blockedAll() {
-		for k, n := range counts {
-			layer, rest, _ := strings.Cut(k, " ")
-			i := strings.LastIndexByte(rest, ' ')
-			if i < 0 {
-				continue
-			}
-			send(prometheus.NewConstMetric(descBlocked, prometheus.CounterValue, float64(n), env, layer, rest[:i], rest[i+1:]))
-		}
+	for _, b := range c.g.blockedAll() {
+		send(prometheus.NewConstMetric(descBlocked, prometheus.CounterValue, float64(b.n), b.env, b.release, b.layer, b.rule, b.mode))
+	}
+	if ev := c.g.events; ev != nil {
+		send(prometheus.NewConstMetric(descEventsDropped, prometheus.CounterValue, float64(ev.dropped.Load())))
 	}
 	for name, l := range c.g.Listeners() {
 		up := 0.0

@@ -101,46 +101,54 @@ func (g *Gateway) envHandler(env string) http.Handler {
 			http.Error(w, "sluice gateway: the edge protection of environment "+env+" is misconfigured", http.StatusServiceUnavailable)
 			return
 		}
-		if e.guarded != nil {
-			e.guarded.ServeHTTP(w, r)
-			return
-		}
-		g.serveEnv(e, w, r)
+		g.routeEnv(e, w, r)
 	})
 }
 
-// serveEnv routes and proxies one request of environment e.
-func (g *Gateway) serveEnv(e *envRoute, w http.ResponseWriter, r *http.Request) {
-	env := e.name
-	{
-		st := &reqState{env: e}
-		st.rel, st.setCookie = e.choose(r)
-		if st.rel == nil {
-			g.log.Warn("no release has traffic", "env", env)
-			http.Error(w, "sluice gateway: no release of environment "+env+" receives traffic", http.StatusServiceUnavailable)
-			return
-		}
-		start := time.Now()
-		st.rel.stats.inFlight.Add(1)
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			c := st.rel.stats
-			c.inFlight.Add(-1)
-			switch {
-			case st.aborted:
-				c.aborted.Add(1)
-			case st.gwError:
-				c.observe(classError, time.Since(start))
-			default:
-				code := sw.code
-				if code == 0 {
-					code = http.StatusOK // a handler that wrote nothing sends 200
-				}
-				c.observe(statusClass(code), time.Since(start))
-			}
-		}()
-		g.proxy.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+// routeEnv picks the release of a request of environment e, then passes
+// it through the edge protection (which attributes what it matches to
+// that release) to serveEnv.
+func (g *Gateway) routeEnv(e *envRoute, w http.ResponseWriter, r *http.Request) {
+	st := &reqState{env: e}
+	st.rel, st.setCookie = e.choose(r)
+	if st.rel == nil {
+		g.log.Warn("no release has traffic", "env", e.name)
+		http.Error(w, "sluice gateway: no release of environment "+e.name+" receives traffic", http.StatusServiceUnavailable)
+		return
 	}
+	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	if e.guarded != nil {
+		e.guarded.ServeHTTP(w, r)
+		return
+	}
+	g.serveEnv(w, r)
+}
+
+// serveEnv proxies one request to the release routeEnv picked, counting
+// it in that release's stats. Requests the edge refused never get here,
+// so they never count as a release's errors.
+func (g *Gateway) serveEnv(w http.ResponseWriter, r *http.Request) {
+	st := r.Context().Value(stateKey{}).(*reqState)
+	start := time.Now()
+	st.rel.stats.inFlight.Add(1)
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		c := st.rel.stats
+		c.inFlight.Add(-1)
+		switch {
+		case st.aborted:
+			c.aborted.Add(1)
+		case st.gwError:
+			c.observe(classError, time.Since(start))
+		default:
+			code := sw.code
+			if code == 0 {
+				code = http.StatusOK // a handler that wrote nothing sends 200
+			}
+			c.observe(statusClass(code), time.Since(start))
+		}
+	}()
+	g.proxy.ServeHTTP(sw, r)
 }
 
 // choose picks the release for a request: the release the routing header

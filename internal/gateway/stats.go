@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-ci/sluice/internal/delivery/route"
+	"github.com/sluice-ci/sluice/internal/gateway/edge"
 )
 
 // latencyBounds are the upper bounds, in seconds, of the latency histogram
@@ -207,13 +208,19 @@ func (g *Gateway) Stats() *route.Stats {
 		}
 		e.Releases[c.id] = c.snapshot()
 	}
-	for env, counts := range g.blockedAll() {
-		e := s.Environments[env]
+	for _, b := range g.blockedAll() {
+		e := s.Environments[b.env]
 		if e == nil {
 			e = &route.EnvironmentStats{Releases: map[string]*route.ReleaseStats{}}
-			s.Environments[env] = e
+			s.Environments[b.env] = e
 		}
-		e.Blocked = counts
+		if e.Blocked == nil {
+			e.Blocked = map[string]int64{}
+		}
+		e.Blocked[b.layer+" "+b.rule+" "+b.mode] += b.n
+		if rs := e.Releases[b.release]; rs != nil && b.mode == string(edge.ModeEnforce) {
+			rs.Excluded += b.n
+		}
 	}
 	return s
 }

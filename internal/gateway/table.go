@@ -149,7 +149,7 @@ func (g *Gateway) compile(t *route.Table) *table {
 				er.edgeErr = err
 				g.log.Error("edge protection refused; the environment refuses requests until it is fixed", "env", name, "err", err)
 			} else {
-				er.guarded = guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serveEnv(er, w, r) }))
+				er.guarded = guard.Wrap(http.HandlerFunc(g.serveEnv))
 			}
 		}
 		er.fallback = append([]*release(nil), er.weighted...)

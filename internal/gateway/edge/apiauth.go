@@ -309,7 +309,9 @@ func (e *bodyTooLargeError) Error() string {
 }
 
 // readBody reads r's whole body, at most limit bytes, and puts the bytes
-// back so the next handler reads them again.
+// back so the next handler reads them again. When the body is longer, the
+// bytes read are put back in front of the rest (a layer that only detects
+// lets the request pass whole).
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
@@ -319,6 +321,10 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), r.Body), r.Body}
 		return nil, &bodyTooLargeError{limit: limit}
 	}
 	_ = r.Body.Close()

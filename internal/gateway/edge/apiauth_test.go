@@ -160,3 +160,20 @@ func TestAPIAuthConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// In detect mode an over-long signed body is reported and passes whole:
+// the bytes read to check it are put back in front of the rest.
+func TestOversizeSignedBodyPassesWholeInDetect(t *testing.T) {
+	cfg := authConfig(true)
+	cfg.APIAuth.Mode = ModeDetect
+	cfg.APIAuth.Routes[0].MaxBodyBytes = 16
+	srv, _, log := serve(t, cfg, nil)
+	body := strings.Repeat("0123456789", 10)
+	r := sendSigned(t, http.MethodPost, srv.URL+"/api/books", body, testKey, "nonce-0123456789abcdef", time.Now(), nil)
+	if r.status != http.StatusCreated || r.body != body {
+		t.Fatalf("status %d, app got %d bytes (%q), want the whole %d", r.status, len(r.body), r.body, len(body))
+	}
+	if bs := log.all(); len(bs) != 1 || bs[0].Rule != "auth:body-too-large" || bs[0].Enforced {
+		t.Fatalf("reported %+v", bs)
+	}
+}

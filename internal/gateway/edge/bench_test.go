@@ -73,3 +73,34 @@ func BenchmarkWrapAllLayers(b *testing.B) {
 		RateLimit: RateLimitConfig{Mode: ModeEnforce, Limit: 1 << 30},
 	})
 }
+
+// benchAPI is an OpenAPI document that accepts benchmarkWrap's requests.
+const benchAPI = `{
+  "openapi": "3.0.3",
+  "info": {"title": "goodbooks", "version": "1"},
+  "paths": {"/books": {
+    "get": {
+      "parameters": [
+        {"name": "author", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+      ],
+      "responses": {"200": {"description": "books"}}
+    },
+    "post": {
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["title"],
+        "properties": {
+          "title": {"type": "string", "minLength": 1},
+          "authors": {"type": "string"},
+          "isbn": {"type": "string", "pattern": "^[0-9X]{9,13}$"},
+          "average_rating": {"type": "number", "minimum": 0, "maximum": 5}
+        }
+      }}}},
+      "responses": {"201": {"description": "created"}}
+    }
+  }}
+}`
+
+func BenchmarkWrapOpenAPI(b *testing.B) {
+	benchmarkWrap(b, Config{OpenAPI: OpenAPIConfig{Mode: ModeEnforce, Document: benchAPI}})
+}

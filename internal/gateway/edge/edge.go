@@ -1,12 +1,16 @@
 // Package edge protects an environment's gateway listener before a request
 // reaches the application: a per-client rate limit, a country allow or
-// deny list, API keys with optional HMAC request signing, and a web
-// application firewall (Coraza with the OWASP Core Rule Set v4).
+// deny list, API keys with optional HMAC request signing, validation
+// against the application's OpenAPI document, and a web application
+// firewall (Coraza with the OWASP Core Rule Set v4).
 //
-// New builds the layers once from a Config (the WAF is expensive to
-// build; build an Edge per configuration, not per request) and Wrap puts
-// them in front of a handler. Layers run in this order, cheapest first:
-// rate, geo, auth, waf. A refused request never reaches the wrapped
+// New builds the layers once from a Config (the WAF and the OpenAPI
+// router are expensive to build; build an Edge per configuration, not per
+// request) and Wrap puts them in front of a handler. Layers run in this
+// order, cheapest first: rate, geo, auth, openapi, waf. Validation runs
+// after auth so that unauthenticated clients learn nothing about the API
+// from its refusals, and before the WAF so that the WAF only inspects
+// requests the API accepts. A refused request never reaches the wrapped
 // handler; every refusal, and every request a non-enforcing layer would
 // have refused, is reported to Options.OnBlock.
 package edge
@@ -37,6 +41,9 @@ type Config struct {
 	Geo GeoConfig `json:"geo"`
 	// APIAuth configures API keys and request signatures per route.
 	APIAuth APIAuthConfig `json:"api_auth"`
+	// OpenAPI validates requests against the application's OpenAPI
+	// document.
+	OpenAPI OpenAPIConfig `json:"openapi"`
 }
 
 // Mode says what a layer does with a request it would refuse.
@@ -73,10 +80,11 @@ type Layer string
 
 // The layers, in the order they run.
 const (
-	LayerRate Layer = "rate"
-	LayerGeo  Layer = "geo"
-	LayerAuth Layer = "auth"
-	LayerWAF  Layer = "waf"
+	LayerRate    Layer = "rate"
+	LayerGeo     Layer = "geo"
+	LayerAuth    Layer = "auth"
+	LayerOpenAPI Layer = "openapi"
+	LayerWAF     Layer = "waf"
 )
 
 // Block reports one request a layer refused or, outside enforce mode,
@@ -88,7 +96,9 @@ type Block struct {
 	// such as "942100" for the WAF, "rate:<route prefix>" ("rate:*" for
 	// the default limit), "country:<ISO code>" or "country:unknown", or
 	// "auth:<reason>" (missing-key, bad-key, not-signed, bad-signature,
-	// expired, replay, body-mismatch, body-too-large).
+	// expired, replay, body-mismatch, body-too-large), or for OpenAPI
+	// validation "openapi:unknown-path" (404), "openapi:method" (405),
+	// "openapi:body-too-large" (413) or "openapi:invalid-request" (400).
 	Rule string `json:"rule"`
 	// Status is the HTTP status sent, or that enforce mode would send.
 	Status int `json:"status"`
@@ -102,9 +112,14 @@ type Block struct {
 	RequestID string `json:"request_id"`
 	// ClientIP is the client address after X-Forwarded-For resolution.
 	ClientIP string `json:"client_ip"`
-	// Method and Path are the request's method and URL path.
+	// Release is the release the request was routed to (Options.Release);
+	// empty when none is known.
+	Release string `json:"release,omitempty"`
+	// Method, Path and Query are the request's method, URL path and raw
+	// query string (where attack payloads usually are).
 	Method string `json:"method"`
 	Path   string `json:"path"`
+	Query  string `json:"query,omitempty"`
 	// Message says why, for the security event log.
 	Message string `json:"message,omitempty"`
 	// MatchedRules lists, for the WAF, every CRS rule that matched,
@@ -121,6 +136,9 @@ type Options struct {
 	// OnBlock, when set, is called synchronously for every Block, from the
 	// request's goroutine; it must be quick and safe for concurrent use.
 	OnBlock func(Block)
+	// Release, when set, names the release a request is routed to, for
+	// Block.Release (the gateway picks the release before the edge runs).
+	Release func(*http.Request) string
 	// Now returns the current time (time.Now when nil). Tests move it.
 	Now func() time.Time
 }
@@ -137,6 +155,7 @@ type Edge struct {
 	rate    *rateLimiter
 	geo     *geoFilter
 	auth    *apiAuth
+	openapi *openAPILayer
 	waf     *wafLayer
 	// txHook, when set (tests only), sees every WAF transaction's matched
 	// rules before it is closed.
@@ -170,6 +189,12 @@ func New(cfg Config, opts Options) (*Edge, error) {
 	}
 	if e.geo, err = newGeoFilter(cfg.Geo); err != nil {
 		errs = append(errs, fmt.Errorf("geo: %w", err))
+	}
+	if e.openapi, err = newOpenAPILayer(cfg.OpenAPI); err != nil {
+		errs = append(errs, fmt.Errorf("openapi: %w", err))
+	} else if e.openapi != nil && e.openapi.perRequestCompile {
+		e.log.Warn("edge: the OpenAPI document's schemas use JSON Schema 2020-12 keywords, which the validator compiles for every request that uses them: validating such a request costs several times more (0.1 ms and up)",
+			"source", cfg.OpenAPI.Source)
 	}
 	if len(errs) == 0 {
 		// The WAF is built last and only for a valid configuration: it is
@@ -213,6 +238,9 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 		if e.auth != nil && !e.checkAuth(w, r, rc) {
 			return
 		}
+		if e.openapi != nil && !e.checkOpenAPI(w, r, rc) {
+			return
+		}
 		if e.waf != nil {
 			e.serveWAF(w, r, rc, next)
 			return
@@ -254,6 +282,10 @@ func (e *Edge) report(r *http.Request, rc *requestContext, b Block) {
 	}
 	b.Method = r.Method
 	b.Path = r.URL.Path
+	b.Query = r.URL.RawQuery
+	if e.opts.Release != nil {
+		b.Release = e.opts.Release(r)
+	}
 	b.Time = rc.now
 	e.opts.OnBlock(b)
 }

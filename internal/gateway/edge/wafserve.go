@@ -83,7 +83,8 @@ func (e *Edge) serveWAF(w http.ResponseWriter, r *http.Request, rc *requestConte
 // request; it returns true when it refused.
 func (e *Edge) wafBlock(w http.ResponseWriter, r *http.Request, rc *requestContext, tx types.Transaction, rule string, status int, msg string) bool {
 	mode := e.waf.mode
-	e.report(r, rc, Block{Layer: LayerWAF, Rule: rule, Status: status, Mode: mode, Enforced: mode == ModeEnforce, Message: msg, MatchedRules: matchedIDs(tx)})
+	e.report(r, rc, Block{Layer: LayerWAF, Rule: rule, Status: status, Mode: mode, Enforced: mode == ModeEnforce,
+		Message: ruleMessage(tx, rule, msg), MatchedRules: matchedIDs(tx)})
 	if mode != ModeEnforce {
 		return false
 	}
@@ -115,6 +116,17 @@ func chooseRule(tx types.Transaction, interrupting int) string {
 		return itoa(best)
 	}
 	return itoa(interrupting)
+}
+
+// ruleMessage is the message of the matched rule named rule (such as
+// "SQL Injection Attack Detected via libinjection"), or fallback.
+func ruleMessage(tx types.Transaction, rule, fallback string) string {
+	for _, mr := range tx.MatchedRules() {
+		if itoa(mr.Rule().ID()) == rule && mr.Message() != "" {
+			return mr.Message()
+		}
+	}
+	return fallback
 }
 
 func matchedIDs(tx types.Transaction) []int {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -55,11 +54,15 @@ func (d *decoder) environment(ee entry) *Environment {
 		case "waf":
 			env.WAF = d.waf(e.val)
 		case "rate_limit":
-			env.RateLimit = d.genericMap(e.val)
+			env.RateLimit = d.rateLimit(e.val)
 		case "geo":
-			env.Geo = d.genericMap(e.val)
+			env.Geo = d.geo(e.val)
 		case "auth":
-			env.Auth = d.genericMap(e.val)
+			env.Auth = d.auth(e.val)
+		case "openapi":
+			env.OpenAPI = d.openAPI(e.val)
+		case "trusted_proxies":
+			env.TrustedProxies = d.trustedProxies(e.val)
 		}
 	}
 	return env
@@ -302,31 +305,4 @@ func (d *decoder) metrics(v val) map[string]string {
 		m[e.key] = strings.TrimSpace(s)
 	}
 	return m
-}
-
-// waf reads waf: enforce or waf: {mode: enforce, paranoia_level: 2, anomaly_threshold: 5}.
-func (d *decoder) waf(v val) *WAF {
-	w := &WAF{}
-	if _, ok := scalarText(v.n); ok && !isNull(v.n) {
-		w.Mode = d.enum(v, "WAF mode", WAFModes)
-		return w
-	}
-	es, ok := d.object(v, "waf")
-	if !ok {
-		return nil
-	}
-	for _, e := range es {
-		switch e.key {
-		case "mode":
-			w.Mode = d.enum(e.val, "WAF mode", WAFModes)
-		case "paranoia_level":
-			w.ParanoiaLevel = d.integer(e.val, 1, 4)
-		case "anomaly_threshold":
-			w.AnomalyInbound = d.integer(e.val, 1, 10_000)
-		}
-	}
-	if w.Mode == "" && !slices.ContainsFunc(es, func(e entry) bool { return e.key == "mode" }) {
-		d.errorf(v.pos, v.path, "add mode: enforce (or off, detect, monitor)", "waf has no mode")
-	}
-	return w
 }

@@ -14,6 +14,8 @@ import (
 
 func intp(i int) *int { return &i }
 
+func boolp(b bool) *bool { return &b }
+
 func dur(s string) Duration {
 	d, err := ParseDuration(s)
 	if err != nil {
@@ -101,17 +103,42 @@ func TestParseFull(t *testing.T) {
 					Steps: []int{10, 25, 50, 100}, Interval: dur("1m"),
 					Analysis: map[string]string{"success_rate": ">= 99%", "p99": "<= 500ms", "min_requests": "100"},
 				}},
-				Monitor:   &Monitor{Duration: dur("10m"), RollbackWhen: map[string]string{"error_rate": "> 2%"}},
-				WAF:       &WAF{Mode: "enforce", ParanoiaLevel: 2, AnomalyInbound: 5},
-				RateLimit: map[string]any{"requests": uint64(100), "per": "1m"},
-				Geo:       map[string]any{"deny": []any{"XX"}},
-				Auth:      map[string]any{"api_keys": true},
+				Monitor: &Monitor{Duration: dur("10m"), RollbackWhen: map[string]string{"error_rate": "> 2%"}},
+				WAF: &WAF{
+					Mode: "enforce", ParanoiaLevel: 2, AnomalyInbound: 5, AnomalyOutbound: 4,
+					RemoveRules:         []string{"920350", "942100-942199"},
+					PathExclusions:      []WAFExclusion{{PathPrefix: "/api/search", RuleIDs: []string{"942200-942260"}}},
+					InspectRequestBody:  boolp(true),
+					RequestBodyLimit:    65536,
+					RequestBodyOversize: "reject",
+					InspectResponseBody: true,
+					ResponseBodyLimit:   262144,
+					ResponseMIMETypes:   []string{"application/json"},
+					AllowedMethods:      []string{"GET", "POST"},
+				},
+				RateLimit: &RateLimit{
+					Mode: "enforce", Limit: 100, Window: dur("1m"),
+					Routes:           []RateRoute{{PathPrefix: "/login", Limit: 10, Window: dur("1m")}},
+					IPv6PrefixLength: 56, MaxClients: 50000,
+				},
+				Geo: &Geo{Mode: "enforce", Database: "geo/GeoLite2-Country.mmdb", List: "deny", Countries: []string{"KP", "NO"}, Unknown: "refuse"},
+				Auth: &Auth{
+					Mode: "enforce", NonceCacheSize: 1000,
+					Routes: []AuthRoute{{
+						PathPrefix: "/api/", Header: "X-Api-Key",
+						Keys:             []APIKey{{ID: "ci", SHA256: "ef64b764febd08947d7718639b201523033ce0dc0dc1310df92a0fbab72df9d7"}},
+						RequireSignature: true, Window: dur("2m"), MaxBodyBytes: 65536,
+					}},
+				},
+				OpenAPI:        &OpenAPI{Mode: "monitor", Spec: "api/openapi.yaml", MaxBodyBytes: 65536, PathPrefixes: []string{"/api"}},
+				TrustedProxies: []string{"10.0.0.0/8", "192.0.2.1", "2001:db8::/32"},
 			},
 			{
 				Name:     "dev",
 				Strategy: &Strategy{Kind: "rolling", Rolling: &Rolling{MaxUnavailable: "33%", MaxSurge: "1"}},
 				WAF:      &WAF{Mode: "detect"},
 				Gates:    &Gates{Mode: "off"},
+				OpenAPI:  &OpenAPI{Mode: "enforce", Spec: "api/openapi.yaml"},
 			},
 			{Name: "qa", After: []string{"staging"}, Strategy: &Strategy{Kind: "blue-green", BlueGreen: &BlueGreen{ScaleDownDelay: dur("48h")}}},
 		},
@@ -213,7 +240,8 @@ func TestAliasBomb(t *testing.T) {
 		}
 		b.WriteString("]\n")
 	}
-	b.WriteString("environments:\n  prod:\n    geo: {deny: *a8}\n")
+	// deploy.health is read as plain values, so the bomb would be expanded.
+	b.WriteString("deploy:\n  run: [app]\n  health: {x: *a8}\n")
 	start := time.Now()
 	_, ds := Parse("bomb.yaml", []byte(b.String()))
 	if !strings.Contains(ds.Error(), "too large") {

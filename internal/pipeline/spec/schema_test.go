@@ -83,7 +83,7 @@ func TestSchemaValidatesValidFiles(t *testing.T) {
 // catches too, so editors flag them as the user types.
 func TestSchemaRejects(t *testing.T) {
 	s := compileSchema(t)
-	for _, f := range []string{"environments.yaml", "triggers.yaml", "matrix.yaml", "shorthand.yaml"} {
+	for _, f := range []string{"environments.yaml", "triggers.yaml", "matrix.yaml", "shorthand.yaml", "edge.yaml"} {
 		if err := s.Validate(yamlToJSON(t, filepath.Join("testdata/invalid", f))); err == nil {
 			t.Errorf("%s passes the schema", f)
 		}

@@ -198,12 +198,16 @@ type Environment struct {
 	Approval *Approval
 	Strategy *Strategy
 	Monitor  *Monitor
-	WAF      *WAF
-	// RateLimit, Geo and Auth are the gateway's edge protections (runtime
-	// security issue); kept as parsed maps until that issue types them.
-	RateLimit map[string]any
-	Geo       map[string]any
-	Auth      map[string]any
+	// WAF, RateLimit, Geo, Auth and OpenAPI are the gateway's edge
+	// protections (see edge.go); nil when the key is absent.
+	WAF       *WAF
+	RateLimit *RateLimit
+	Geo       *Geo
+	Auth      *Auth
+	OpenAPI   *OpenAPI
+	// TrustedProxies are the CIDRs (or single addresses) of proxies in
+	// front of the gateway whose X-Forwarded-For is believed.
+	TrustedProxies []string
 }
 
 // Gates is an environment's security gate policy.
@@ -285,14 +289,6 @@ type Rolling struct {
 type Monitor struct {
 	Duration     Duration
 	RollbackWhen map[string]string
-}
-
-// WAF configures the gateway's web application firewall for an environment.
-type WAF struct {
-	// Mode is off, detect, monitor or enforce.
-	Mode           string
-	ParanoiaLevel  int
-	AnomalyInbound int
 }
 
 // Deploy says how to start a release (delivery issue).

@@ -115,6 +115,19 @@ func (d *decoder) integer(v val, lo, hi int) int {
 	return int(i)
 }
 
+// intHint reads a whole number within [lo, hi] like integer, and gives
+// hint to the diagnostic it reports, saying what the number means.
+func (d *decoder) intHint(v val, lo, hi int, hint string) int {
+	n := len(d.diags)
+	i := d.integer(v, lo, hi)
+	for j := n; j < len(d.diags); j++ {
+		if d.diags[j].Hint == "" {
+			d.diags[j].Hint = hint
+		}
+	}
+	return i
+}
+
 // number reads an integer or decimal number.
 func (d *decoder) number(v val) float64 {
 	switch x := v.n.(type) {

@@ -12,7 +12,7 @@ func TestScanGoodbooks(t *testing.T) {
 	base := startApp(t, "examples/goodbooks/cmd/goodbooks")
 	res, err := Scan(scanCtx(t), Options{
 		BaseURL:      base,
-		OpenAPI:      "testdata/goodbooks-openapi.yaml",
+		OpenAPI:      "../../../examples/goodbooks/api/openapi.yaml",
 		ActiveChecks: true,
 	})
 	if err != nil {

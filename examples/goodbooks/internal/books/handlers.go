@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -44,9 +45,33 @@ func handleHealth(version string) http.HandlerFunc {
 	}
 }
 
+// MaxLimit is the largest page GET /books returns.
+const MaxLimit = 1000
+
+// handleList lists the books, oldest first: those whose title or author
+// contains q (any case) when q is given, at most limit of them.
 func handleList(s *Store) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, s.List())
+	return func(w http.ResponseWriter, r *http.Request) {
+		limit := MaxLimit
+		if v := r.URL.Query().Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxLimit {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be an integer from 1 to %d", MaxLimit))
+				return
+			}
+			limit = n
+		}
+		q := strings.ToLower(r.URL.Query().Get("q"))
+		out := []Book{}
+		for _, b := range s.List() {
+			if len(out) == limit {
+				break
+			}
+			if q == "" || strings.Contains(strings.ToLower(b.Title), q) || strings.Contains(strings.ToLower(b.Author), q) {
+				out = append(out, b)
+			}
+		}
+		writeJSON(w, http.StatusOK, out)
 	}
 }
 

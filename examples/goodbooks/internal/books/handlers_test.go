@@ -52,6 +52,24 @@ func TestHandler(t *testing.T) {
 				`{"id":4,"title":"Beloved","author":"Toni Morrison","year":1987}]`,
 		},
 		{
+			name: "search", method: "GET", path: "/books?q=the",
+			wantStatus: 200,
+			wantBody: `[{"id":1,"title":"The Left Hand of Darkness","author":"Ursula K. Le Guin","year":1969},` +
+				`{"id":3,"title":"The Master and Margarita","author":"Mikhail Bulgakov","year":1967}]`,
+		},
+		{
+			name: "search by author, limited", method: "GET", path: "/books?q=MORRISON&limit=1",
+			wantStatus: 200, wantBody: `[{"id":4,"title":"Beloved","author":"Toni Morrison","year":1987}]`,
+		},
+		{
+			name: "search nothing", method: "GET", path: "/books?q=zzz",
+			wantStatus: 200, wantBody: `[]`,
+		},
+		{
+			name: "bad limit", method: "GET", path: "/books?limit=abc",
+			wantStatus: 400, wantBody: `{"error":"limit must be an integer from 1 to 1000"}`,
+		},
+		{
 			name: "get", method: "GET", path: "/books/2",
 			wantStatus: 200, wantBody: `{"id":2,"title":"Things Fall Apart","author":"Chinua Achebe","year":1958}`,
 		},

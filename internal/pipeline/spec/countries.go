@@ -1,0 +1,33 @@
+package spec
+
+import "strings"
+
+// isoCountries are the officially assigned ISO 3166-1 alpha-2 codes (the
+// 249 of the tz database's iso3166.tab), plus XK, which MaxMind's
+// databases use for Kosovo.
+const isoCountries = "" +
+	"AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ " +
+	"BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
+	"CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ " +
+	"DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR " +
+	"GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY " +
+	"HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP " +
+	"KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY " +
+	"MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ " +
+	"NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY " +
+	"QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ " +
+	"TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ " +
+	"VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW"
+
+// countryAliases are codes people write for a country whose ISO code
+// differs.
+var countryAliases = map[string]string{"UK": "GB", "EL": "GR"}
+
+// isCountry says whether cc is a country code the geo list accepts.
+func isCountry(cc string) bool {
+	if len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
+		return false
+	}
+	i := strings.Index(isoCountries, cc)
+	return i >= 0 && i%3 == 0
+}
