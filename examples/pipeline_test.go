@@ -37,7 +37,7 @@ func TestGoodbooksPipelineParses(t *testing.T) {
 			t.Errorf("job %s timeout = %v, want (0, 10m]", j.ID, j.Timeout.D())
 		}
 	}
-	if want := []string{"lint", "headers", "security", "test", "build", "smoke", "report", "promote-dev", "promote-staging", "promote-production", "publish"}; !slices.Equal(ids, want) {
+	if want := []string{"lint", "headers", "security", "test", "build", "smoke", "report", "promote-dev", "promote-staging", "dast-staging", "promote-production", "publish"}; !slices.Equal(ids, want) {
 		t.Fatalf("jobs = %v, want %v", ids, want)
 	}
 	if got := p.Job("build").Needs; !slices.Equal(got, []string{"lint", "test"}) {
@@ -69,5 +69,10 @@ func TestGoodbooksPipelineParses(t *testing.T) {
 	}
 	if prod := p.Environment("production"); prod == nil || prod.Strategy == nil || prod.Strategy.Canary == nil || prod.Approval == nil {
 		t.Errorf("production environment incomplete: %+v", prod)
+	} else if prod.WAF == nil || prod.WAF.Mode != "enforce" || prod.OpenAPI == nil || !slices.Contains(prod.Gates.Require, "dast") {
+		t.Errorf("production's edge protection or DAST requirement missing: waf %+v, openapi %+v, require %v", prod.WAF, prod.OpenAPI, prod.Gates.Require)
+	}
+	if got := p.Job("promote-production").Needs; !slices.Contains(got, "dast-staging") {
+		t.Errorf("promote-production needs %v: production must wait for staging's DAST", got)
 	}
 }
