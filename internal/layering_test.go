@@ -37,13 +37,22 @@ var rules = []struct {
 		"the edge protection is configuration in, a handler out; it shares only auth's primitives"},
 	{"findings", []string{"internal/scan", "internal/engine", "internal/store", "internal/cli"},
 		"the findings model is below every scanner and report"},
+	{"web", []string{"internal/store/pgstore", "internal/engine", "internal/executor", "internal/delivery"}, "the web UI talks to the API only (web's own TestTalksOnlyToTheAPI keeps every store package out of its non-test code; its tests open a real SQLite store)"},
 }
+
+// codeOnly are the folders whose rule holds for non-test files only: their
+// tests may set up what the code must not reach (a routing table for the
+// UI to read through the API).
+var codeOnly = map[string]bool{"web": true}
 
 func TestLayering(t *testing.T) {
 	for _, r := range rules {
 		err := filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
 				return err
+			}
+			if codeOnly[r.dir] && strings.HasSuffix(path, "_test.go") {
+				return nil
 			}
 			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
 			if err != nil {

@@ -26,7 +26,13 @@ log "security tools for the adapter tests (bandit, eslint)"
 # shellcheck source=scripts/tools.sh
 . ./scripts/tools.sh
 . ./scripts/postgres.sh # a throwaway PostgreSQL for internal/store/pgstore, stopped on exit
+log "Chromium for the browser tests of the web UI (e2e)"
+# shellcheck source=scripts/chromium.sh
+. ./scripts/chromium.sh # exports SLUICE_CHROMIUM
 export SLUICE_REQUIRE_TOOLS=1
+# The browser tests' screenshots, both widths of every page, kept as CI
+# artifacts (relative to the repository).
+export SLUICE_SCREENSHOTS=${SLUICE_SCREENSHOTS:-$PWD/artifacts/screenshots}
 
 log "go mod verify"
 go mod download

@@ -21,7 +21,7 @@ func TestDocsSigningExample(t *testing.T) {
 		t.Fatalf("read the user docs: %v", err)
 	}
 	doc := string(b)
-	const key = "slk_k3vq7m2xw5ab_4Fh0Qe8ZtR1yLwC6nV3sJ9pX2kM7bG5dA0uH8iT1oY4"
+	const key = "slk_k3vq7m2xw5ab_4Fh0Qe8ZtR1yLwC6nV3sJ9pX2kM7bG5dA0uH8iT1oY4" // sluice:ignore secrets: the docs' example key, not a real one
 	id, secret, err := ParseKey(key)
 	if err != nil {
 		t.Fatalf("the docs' example key is malformed: %v", err)

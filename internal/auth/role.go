@@ -34,13 +34,16 @@ const (
 	CancelRun Action = "runs:cancel"
 	// ReadReleases lists releases, their gates and evidence.
 	ReadReleases Action = "releases:read"
-	// Approve approves or rejects a release waiting at a gate.
+	// Approve approves or rejects a release waiting at a gate, and
+	// promotes a rollout in progress (a canary to all traffic): both let
+	// a release through on a person's judgement.
 	Approve Action = "releases:approve"
 	// Deploy releases an artifact to an environment directly, outside a
 	// pipeline run. Deploys inside a run need only TriggerRun, and still
 	// stop at their gates.
 	Deploy Action = "releases:deploy"
-	// Rollback returns an environment to its previous release.
+	// Rollback returns an environment to its previous release, or aborts
+	// a rollout in progress back to the live one.
 	Rollback Action = "releases:rollback"
 	// ReadFindings lists scan findings.
 	ReadFindings Action = "findings:read"

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +34,7 @@ broken (the first bad record is named), 2 usage error.`,
 				return err
 			}
 			defer st.Close()
-			n, last, err := verifyAudit(cmd.Context(), st, 0)
+			n, last, err := store.VerifyTrail(cmd.Context(), st.Audit(), 0)
 			var ce *store.AuditChainError
 			if errors.As(err, &ce) {
 				fmt.Fprintf(g.s.out, "audit trail BROKEN after %d good records: %v\n", n, err)
@@ -120,35 +119,3 @@ type auditJSON struct {
 // verifyAudit walks the chain from the first record up to seq upTo (0:
 // the end) and returns how many records verified and the last good hash;
 // a broken chain is a *store.AuditChainError.
-func verifyAudit(ctx context.Context, st store.Store, upTo int64) (int, string, error) {
-	prev, after, n := "", int64(0), 0
-	for {
-		page, err := st.Audit().ListAudit(ctx, store.AuditQuery{AfterSeq: after, Limit: 5000})
-		if err != nil {
-			return n, prev, err
-		}
-		if upTo > 0 {
-			for len(page) > 0 && page[len(page)-1].Seq > upTo {
-				page = page[:len(page)-1]
-			}
-		}
-		if len(page) == 0 {
-			return n, prev, nil
-		}
-		if page[0].Seq != after+1 {
-			return n, prev, &store.AuditChainError{Seq: after + 1, Reason: fmt.Sprintf("record %d is missing (next stored is %d)", after+1, page[0].Seq)}
-		}
-		if err := store.VerifyAudit(prev, page); err != nil {
-			var ce *store.AuditChainError
-			if errors.As(err, &ce) {
-				n += int(ce.Seq - page[0].Seq)
-			}
-			return n, prev, err
-		}
-		n += len(page)
-		prev, after = page[len(page)-1].Hash, page[len(page)-1].Seq
-		if upTo > 0 && after >= upTo {
-			return n, prev, nil
-		}
-	}
-}

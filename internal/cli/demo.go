@@ -492,7 +492,7 @@ func showAttacks(ctx context.Context, d *deliveryEnv, codes map[int]int, w io.Wr
 	// The gateway writes events asynchronously; give it a moment.
 	for i := 0; i < 20; i++ {
 		clear(byRelease)
-		n, _ := readEvents(path, eventFilter{env: "production", enforced: true}, func(ev gateway.SecurityEvent) error {
+		n, _ := gateway.ReadEvents(path, eventFilter{env: "production", enforced: true}.match, func(ev gateway.SecurityEvent) error {
 			byRelease[ev.Release]++
 			return nil
 		})

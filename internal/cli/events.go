@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -99,7 +98,7 @@ the X-Request-Id the client got), the client address, method and path.
 					return tw.flush()
 				}
 			}
-			n, err := readEvents(path, f, emit)
+			n, err := gateway.ReadEvents(path, f.match, emit)
 			if err != nil {
 				return err
 			}
@@ -164,58 +163,6 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return now.Add(-d), nil
 }
 
-// readEvents reads the rotated files (oldest first) and then the log
-// itself, handing matching events to emit; it returns how many matched.
-// A line that is not an event (a torn last line after a crash) is skipped.
-func readEvents(path string, f eventFilter, emit func(gateway.SecurityEvent) error) (int, error) {
-	var files []string
-	for i := gateway.DefaultEventLogKeep; i >= 1; i-- {
-		files = append(files, path+"."+strconv.Itoa(i))
-	}
-	files = append(files, path)
-	n := 0
-	for _, name := range files {
-		fh, err := os.Open(name)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return n, fmt.Errorf("security event log: %w", err)
-		}
-		_, err = scanEvents(fh, f, func(ev gateway.SecurityEvent) error { n++; return emit(ev) })
-		fh.Close()
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// scanEvents reads complete lines from r; it returns how many bytes of
-// complete lines it consumed.
-func scanEvents(r io.Reader, f eventFilter, emit func(gateway.SecurityEvent) error) (int64, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var used int64
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			used += int64(len(line))
-			var ev gateway.SecurityEvent
-			if json.Unmarshal(line, &ev) == nil && f.match(&ev) {
-				if err := emit(ev); err != nil {
-					return used, err
-				}
-			}
-		}
-		if err == io.EOF {
-			return used, nil
-		}
-		if err != nil {
-			return used, fmt.Errorf("security event log: %w", err)
-		}
-	}
-}
-
 // followEvents prints events appended to path until ctx ends, reopening
 // the file when the gateway rotates it.
 func followEvents(ctx context.Context, path string, f eventFilter, emit func(gateway.SecurityEvent) error) error {
@@ -245,7 +192,7 @@ func followEvents(ctx context.Context, path string, f eventFilter, emit func(gat
 			continue
 		}
 		if _, err := fh.Seek(off, io.SeekStart); err == nil {
-			used, err := scanEvents(fh, f, emit)
+			used, err := gateway.ScanEvents(fh, f.match, emit)
 			off += used
 			if err != nil {
 				fh.Close()

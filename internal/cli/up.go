@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/delivery/release"
 	"github.com/sluice-ci/sluice/internal/server"
 	"github.com/sluice-ci/sluice/internal/store"
+	"github.com/sluice-ci/sluice/internal/web"
 	"github.com/spf13/cobra"
 )
 
@@ -28,8 +29,9 @@ func newUpCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "up [--addr HOST:PORT] [--data DIR]",
-		Short: "Run the control plane: the HTTP API, webhooks and the gateway",
-		Long: `Run sluice as a service: the HTTP API (JSON, described at /api/openapi.json),
+		Short: "Run the control plane: the web UI, the HTTP API, webhooks and the gateway",
+		Long: `Run sluice as a service: the web UI at http://ADDR/ (log in with an API key),
+the HTTP API (JSON, described at /api/openapi.json),
 webhooks of GitHub, Gitea and GitLab that start runs at the exact commit
 pushed (POST /hooks/<provider>/<project>, signature-verified, replays
 refused), cron schedules of the projects' pipelines (on.schedule; one
@@ -43,7 +45,7 @@ mode 0600). SIGINT or SIGTERM stops accepting requests, lets the runs in
 progress finish for up to --drain (default 5m), cancels what is left
 (recorded as cancelled; sluice run --resume continues them) and exits.`,
 		Example: `  sluice keys create --grant admin --name me
-  sluice up --addr 127.0.0.1:8080
+  sluice up --addr 127.0.0.1:8080                 # then open http://127.0.0.1:8080/
   curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8080/api/v1/runs`,
 		Args: argsBetween(0, 0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -73,11 +75,15 @@ progress finish for up to --drain (default 5m), cancels what is left
 			defer nt.close()
 			runner := &server.LocalRunner{Store: st, DataDir: data, BaseEnv: baseEnv(nil), Logger: g.logger(), Self: self,
 				Hooks: nt.hooks(), Finished: nt.runEnded}
+			controller := func(actor string) *release.Controller {
+				return release.New(release.Options{Store: st, DataDir: data, Actor: actor, Logger: g.logger(),
+					Target: delivery.LocalTarget{DataDir: data, BaseEnv: baseEnv(nil), Secrets: g.deploySecrets(st, data)},
+					Router: delivery.GatewayRouter{Dir: delivery.GatewayDir(data)}, Meter: delivery.NewGatewayMeter(delivery.GatewayDir(data))})
+			}
 			srv := server.New(server.Options{Store: st, DataDir: data, SealKey: key, Logger: g.logger(), Runner: runner,
+				GatewayDir: delivery.GatewayDir(data), Delivery: server.ReleaseDelivery{Controller: controller, Logger: g.logger()},
 				Rollback: func(ctx context.Context, env, actor, reason string) error {
-					ctl := release.New(release.Options{Store: st, DataDir: data, Actor: actor, Logger: g.logger(),
-						Target: delivery.LocalTarget{DataDir: data, BaseEnv: baseEnv(nil)},
-						Router: delivery.GatewayRouter{Dir: delivery.GatewayDir(data)}, Meter: delivery.NewGatewayMeter(delivery.GatewayDir(data))})
+					ctl := controller(actor)
 					if ctl.Busy(env) {
 						_, err := ctl.Request(ctx, env, "abort")
 						return err
@@ -92,8 +98,9 @@ progress finish for up to --drain (default 5m), cancels what is left
 			if err != nil {
 				return usageErr("--addr %s: %v", addr, err)
 			}
-			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-			fmt.Fprintf(g.s.out, "sluice control plane listening on http://%s (data %s)\n", ln.Addr(), data)
+			ui := web.New(web.Options{API: srv, Logger: g.logger()})
+			hs := &http.Server{Handler: web.Mount(srv, ui), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+			fmt.Fprintf(g.s.out, "sluice control plane listening on http://%s (data %s); web UI at http://%s/\n", ln.Addr(), data, ln.Addr())
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
 			select {
@@ -115,7 +122,7 @@ progress finish for up to --drain (default 5m), cancels what is left
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address of the HTTP API")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address of the web UI and the HTTP API")
 	cmd.Flags().DurationVar(&drain, "drain", 5*time.Minute, "on SIGTERM, how long runs in progress may finish before they are cancelled")
 	return cmd
 }

@@ -28,6 +28,8 @@ func (s *Server) OpenAPI() map[string]any {
 		case r.Webhook:
 			op["security"] = []any{}
 			op["description"] = "Authenticated by the provider's signature (X-Hub-Signature-256, X-Gitea-Signature) or token (X-Gitlab-Token) with the project's webhook secret."
+		case r.Action == "":
+			op["description"] = "Any valid key; the handler checks what the key may do with what the call names."
 		default:
 			op["x-sluice-action"] = string(r.Action)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,15 +14,14 @@ import (
 	"github.com/sluice-ci/sluice/internal/gatekeeper"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/sluice-ci/sluice/internal/version"
-	"github.com/sluice-ci/sluice/internal/webhook"
 )
 
 // route is one endpoint: the OpenAPI document is generated from this
 // table, so it cannot drift from what is served.
 type route struct {
 	Method, Path, Summary string
-	// Action is what the caller's key must allow ("" with Public or
-	// Webhook only).
+	// Action is what the caller's key must allow; "" means any valid key
+	// (the handler checks what it needs), or none with Public or Webhook.
 	Action auth.Action
 	// Public routes need no key (health checks); Webhook routes are
 	// authenticated by the provider's signature; Filtered routes list only
@@ -44,10 +42,20 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs/stream", Summary: "A run's log lines live, as server-sent events, until it ends", Action: auth.ReadRuns, Handle: s.streamLogs},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/decisions", Summary: "A run's gate decisions", Action: auth.ReadReleases, Handle: s.runDecisions},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/findings", Summary: "A run's findings (?severity=, ?category=) and scanner health", Action: auth.ReadFindings, Handle: s.runFindings},
+		{Method: "GET", Path: "/api/v1/runs/{ref}/report", Summary: "A run's compliance report as sluice report writes it (?format=json|html|md); X-Sluice-Audit-Verified says whether the audit chain holds", Action: auth.ReadAudit, Handle: s.runReport},
+		{Method: "POST", Path: "/api/v1/runs/{ref}/cancel", Summary: "Cancel a run that has not ended: 200 once recorded cancelled, 202 while its steps stop, 409 when another sluice process executes it", Action: auth.CancelRun, Handle: s.cancelRun},
+		{Method: "POST", Path: "/api/v1/runs/{ref}/rerun", Summary: "Run again: a new run of the same project at the same commit, event and branch ({\"jobs\": [...]} optional), or with {\"failed_only\": true} a new attempt running the jobs that did not succeed", Action: auth.RerunRun, Handle: s.rerunRun},
 		{Method: "GET", Path: "/api/v1/environments/{env}/releases", Summary: "An environment's releases, newest first", Action: auth.ReadReleases, Handle: s.listReleases},
-		{Method: "GET", Path: "/api/v1/approvals", Summary: "Releases waiting for approval", Action: auth.ReadReleases, Handle: s.listApprovals},
+		{Method: "GET", Path: "/api/v1/approvals", Summary: "Approval requests (?state=pending) of the runs and environments the key may read, with the verdicts so far", Action: auth.ReadReleases, Filtered: true, Handle: s.listApprovals},
 		{Method: "POST", Path: "/api/v1/runs/{ref}/approvals/{env}", Summary: "Approve or reject a run's release to an environment", Action: auth.Approve, Handle: s.decide},
+		{Method: "GET", Path: "/api/v1/environments", Summary: "The environments deployed to that the key may read, with their live, previous and candidate releases", Action: auth.ReadReleases, Filtered: true, Handle: s.listEnvironments},
 		{Method: "GET", Path: "/api/v1/environments/{env}", Summary: "An environment's live, previous and candidate releases", Action: auth.ReadReleases, Handle: s.environment},
+		{Method: "GET", Path: "/api/v1/environments/{env}/traffic", Summary: "An environment's live traffic: the routing weights, the gateway's counters per release (requests, status classes, latency histogram, in flight, refused) and the rollout's step", Action: auth.ReadReleases, Handle: s.traffic},
+		{Method: "POST", Path: "/api/v1/environments/{env}/promote", Summary: "Promote the rollout in progress to all traffic now (202; 409 when none is in progress)", Action: auth.Approve, Handle: s.releaseRequest("promote")},
+		{Method: "POST", Path: "/api/v1/environments/{env}/abort", Summary: "Abort the rollout in progress, or a release in its monitor window, back to the live release (202; 409 when none)", Action: auth.Rollback, Handle: s.releaseRequest("abort")},
+		{Method: "POST", Path: "/api/v1/environments/{env}/rollback", Summary: "Put an environment back on its previous release ({\"to\": VERSION, \"override\": bool} optional); 409 while a rollout is in progress", Action: auth.Rollback, Handle: s.rollback},
+		{Method: "GET", Path: "/api/v1/events", Summary: "The gateway's security events, oldest first, of the environments the key may read (?env=, ?since=90m|RFC 3339, ?layer=, ?limit= default 200, at most 5000)", Action: auth.ReadReleases, Filtered: true, Handle: s.listEvents},
+		{Method: "GET", Path: "/api/v1/whoami", Summary: "The calling key: its id, name and grants with the actions each allows", Handle: s.whoami},
 		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics: runs, durations, queue, gate decisions, deployments, rollbacks, DORA", Action: auth.ReadRuns, Handle: s.metrics},
 		{Method: "GET", Path: "/api/v1/environments/{env}/dora", Summary: "DORA figures of an environment (?days=30)", Action: auth.ReadReleases, Handle: s.dora},
 		{Method: "GET", Path: "/api/v1/audit", Summary: "Audit records after a sequence number", Action: auth.ReadAudit, Handle: s.listAudit},
@@ -55,7 +63,7 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/keys", Summary: "List API keys (never their secrets)", Action: auth.ManageKeys, Handle: s.listKeys},
 		{Method: "POST", Path: "/api/v1/keys", Summary: "Create an API key (shown once)", Action: auth.ManageKeys, Handle: s.createKey},
 		{Method: "DELETE", Path: "/api/v1/keys/{id}", Summary: "Revoke an API key", Action: auth.ManageKeys, Handle: s.revokeKey},
-		{Method: "GET", Path: "/api/v1/projects", Summary: "List projects", Action: auth.ReadRuns, Handle: s.listProjects},
+		{Method: "GET", Path: "/api/v1/projects", Summary: "List the projects whose runs the key may read", Action: auth.ReadRuns, Filtered: true, Handle: s.listProjects},
 		{Method: "PUT", Path: "/api/v1/projects/{project}", Summary: "Create or change a project", Action: auth.ManageProjects, Handle: s.putProject},
 		{Method: "POST", Path: "/api/v1/alerts/alertmanager", Summary: "Alertmanager webhook receiver: firing alerts labelled sluice_action=rollback roll their sluice_env back (the key needs releases:rollback for each)", Handle: s.alertmanager},
 		{Method: "POST", Path: "/hooks/{provider}/{project}", Summary: "Webhook of GitHub, Gitea or GitLab (signature-verified)", Webhook: true, Handle: s.hook},
@@ -100,8 +108,19 @@ type runJSON struct {
 
 type jobJSON struct {
 	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Needs are the expanded ids of the jobs this one waits for.
+	Needs      []string          `json:"needs,omitempty"`
+	Matrix     map[string]string `json:"matrix,omitempty"`
+	Attempt    int               `json:"attempt,omitempty"`
+	ExitCode   int               `json:"exit_code,omitempty"`
+	StartedAt  *time.Time        `json:"started_at,omitempty"`
+	FinishedAt *time.Time        `json:"finished_at,omitempty"`
+	// WaitingForApproval names the environment whose approval the job
+	// waits for (its status stays running meanwhile).
+	WaitingForApproval string `json:"waiting_for_approval,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -194,8 +213,23 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, _ *auth.Principa
 		writeError(w, http.StatusInternalServerError, "store", err.Error())
 		return
 	}
+	waiting := map[string]string{}
+	if !run.Status.Final() {
+		pending, err := s.o.Store.Approvals().ListApprovalRequests(r.Context(), store.ApprovalPending)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "store", err.Error())
+			return
+		}
+		for _, q := range pending {
+			if q.RunID == run.ID {
+				waiting[q.JobID] = q.Env
+			}
+		}
+	}
 	for _, j := range jobs {
-		out.Jobs = append(out.Jobs, jobJSON{ID: j.ID, Status: string(j.Status), Reason: j.Reason})
+		out.Jobs = append(out.Jobs, jobJSON{ID: j.ID, Name: j.Name, Status: string(j.Status), Reason: j.Reason, Needs: j.Needs,
+			Matrix: j.Matrix, Attempt: j.Attempt, ExitCode: j.ExitCode, StartedAt: timePtr(j.StartedAt), FinishedAt: timePtr(j.FinishedAt),
+			WaitingForApproval: waiting[j.ID]})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -261,25 +295,66 @@ func (j jsonRaw) MarshalJSON() ([]byte, error) {
 	return j, nil
 }
 
-func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+// listApprovals lists approval requests (?state=pending…) of the runs and
+// environments the key may read, with the verdicts given so far.
+func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	reqs, err := s.o.Store.Approvals().ListApprovalRequests(r.Context(), r.URL.Query().Get("state"))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "store", err.Error())
 		return
 	}
+	type verdict struct {
+		Approver string    `json:"approver"`
+		Verdict  string    `json:"verdict"`
+		Comment  string    `json:"comment,omitempty"`
+		At       time.Time `json:"at"`
+	}
 	type req struct {
-		Run       string    `json:"run"`
-		Env       string    `json:"env"`
-		State     string    `json:"state"`
-		Min       int       `json:"min"`
-		Roles     []string  `json:"roles,omitempty"`
-		NotAuthor bool      `json:"not_author"`
-		Author    string    `json:"author,omitempty"`
-		Deadline  time.Time `json:"deadline"`
+		Run       string     `json:"run"`
+		RunNumber int64      `json:"run_number,omitempty"`
+		Project   string     `json:"project,omitempty"`
+		Job       string     `json:"job,omitempty"`
+		Env       string     `json:"env"`
+		State     string     `json:"state"`
+		Min       int        `json:"min"`
+		Roles     []string   `json:"roles,omitempty"`
+		NotAuthor bool       `json:"not_author"`
+		Author    string     `json:"author,omitempty"`
+		Deadline  time.Time  `json:"deadline"`
+		Created   time.Time  `json:"created_at"`
+		Decided   *time.Time `json:"decided_at,omitempty"`
+		Verdicts  []verdict  `json:"verdicts"`
 	}
 	out := []req{}
+	runs := map[string]*store.Run{}
 	for _, q := range reqs {
-		out = append(out, req{q.RunID, q.Env, q.State, q.Min, q.Roles, q.NotAuthor, q.Author, q.Deadline})
+		run, ok := runs[q.RunID]
+		if !ok {
+			if run, err = s.o.Store.Runs().GetRun(r.Context(), q.RunID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				writeError(w, http.StatusInternalServerError, "store", err.Error())
+				return
+			}
+			runs[q.RunID] = run
+		}
+		project := ""
+		var number int64
+		if run != nil {
+			project, number = run.Project, run.Number
+		}
+		if !p.Can(auth.ReadReleases, project, q.Env) {
+			continue
+		}
+		vs, err := s.o.Store.Approvals().ListApprovals(r.Context(), q.RunID, q.Env)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "store", err.Error())
+			return
+		}
+		o := req{Run: q.RunID, RunNumber: number, Project: project, Job: q.JobID, Env: q.Env, State: q.State, Min: q.Min, Roles: q.Roles,
+			NotAuthor: q.NotAuthor, Author: q.Author, Deadline: q.Deadline, Created: q.CreatedAt, Decided: timePtr(q.DecidedAt), Verdicts: []verdict{}}
+		for _, v := range vs {
+			o.Verdicts = append(o.Verdicts, verdict{v.Approver, v.Verdict, v.Comment, v.CreatedAt})
+		}
+		out = append(out, o)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"approvals": out})
 }
@@ -380,27 +455,15 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ *auth.Princ
 }
 
 func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	prev, after, n := "", int64(0), 0
-	for {
-		pg, err := s.o.Store.Audit().ListAudit(r.Context(), store.AuditQuery{AfterSeq: after, Limit: 5000})
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, "store", err.Error())
-			return
-		}
-		if len(pg) == 0 {
-			writeJSON(w, http.StatusOK, map[string]any{"verified": true, "records": n, "head": prev})
-			return
-		}
-		if pg[0].Seq != after+1 {
-			writeJSON(w, http.StatusOK, map[string]any{"verified": false, "records": n, "error": fmt.Sprintf("record %d is missing", after+1)})
-			return
-		}
-		if err := store.VerifyAudit(prev, pg); err != nil {
-			writeJSON(w, http.StatusOK, map[string]any{"verified": false, "records": n, "error": err.Error()})
-			return
-		}
-		n += len(pg)
-		prev, after = pg[len(pg)-1].Hash, pg[len(pg)-1].Seq
+	n, head, err := store.VerifyTrail(r.Context(), s.o.Store.Audit(), 0)
+	var ce *store.AuditChainError
+	switch {
+	case errors.As(err, &ce):
+		writeJSON(w, http.StatusOK, map[string]any{"verified": false, "records": n, "error": err.Error()})
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "store", err.Error())
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"verified": true, "records": n, "head": head})
 	}
 }
 
@@ -485,7 +548,8 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) listProjects(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+// listProjects lists the projects whose runs the key may read.
+func (s *Server) listProjects(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	ps, err := s.o.Store.Control().ListProjects(r.Context())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "store", err.Error())
@@ -498,8 +562,10 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request, _ *auth.Pr
 		Webhook  bool   `json:"webhook_secret_set"`
 	}
 	out := []proj{}
-	for _, p := range ps {
-		out = append(out, proj{p.Name, p.Repo, p.Pipeline, len(p.WebhookSecret) > 0})
+	for _, x := range ps {
+		if p.Can(auth.ReadRuns, x.Name, "") {
+			out = append(out, proj{x.Name, x.Repo, x.Pipeline, len(x.WebhookSecret) > 0})
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"projects": out})
 }
@@ -524,88 +590,6 @@ func (s *Server) putProject(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"project": proj.Name})
-}
-
-// hook verifies a provider's delivery and starts a run at its commit.
-func (s *Server) hook(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	provider, name := r.PathValue("provider"), r.PathValue("project")
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.MaxBody))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the delivery is too large")
-		return
-	}
-	addr := auth.LimiterKey(clientAddr(r))
-	refuse := func(status int, code, why string) {
-		s.limiter.Failure(addr, s.o.Now())
-		s.audit(r.Context(), "webhook:"+provider, "webhook.refused", "project/"+name, map[string]string{"reason": why, "addr": addr,
-			"delivery": deliveryHeader(r)})
-		writeError(w, status, code, why)
-	}
-	if ok, retry := s.limiter.Allow(addr, s.o.Now()); !ok {
-		w.Header().Set("Retry-After", auth.RetryAfterHeader(retry))
-		writeError(w, http.StatusTooManyRequests, "too_many_failures", "too many refused deliveries from this address")
-		return
-	}
-	proj, err := s.o.Store.Control().GetProject(r.Context(), name)
-	if err != nil {
-		refuse(http.StatusUnauthorized, "unknown_project", "no project "+name+" takes webhooks")
-		return
-	}
-	secret, err := OpenSecret(s.o.SealKey, proj)
-	if err != nil || secret == "" {
-		refuse(http.StatusUnauthorized, "no_secret", "project "+name+" has no webhook secret")
-		return
-	}
-	if err := webhook.Verify(provider, r, body, secret); err != nil {
-		refuse(http.StatusUnauthorized, "bad_signature", err.Error())
-		return
-	}
-	ev, err := webhook.Parse(provider, r.Header, body)
-	if errors.Is(err, webhook.ErrIgnoredEvent) {
-		writeJSON(w, http.StatusAccepted, map[string]string{"status": "ignored", "reason": err.Error()})
-		return
-	}
-	if err != nil {
-		refuse(http.StatusBadRequest, "bad_delivery", err.Error())
-		return
-	}
-	if s.replays.Seen(provider+"/"+ev.DeliveryID, s.o.Now()) ||
-		errors.Is(s.o.Store.Control().RecordDelivery(r.Context(), provider, ev.DeliveryID, s.o.Now()), store.ErrConflict) {
-		refuse(http.StatusConflict, "replayed", "delivery "+ev.DeliveryID+" was received before")
-		return
-	}
-	s.limiter.Success(addr)
-	if ev.Kind == webhook.KindPing || ev.Deleted || ev.Commit == "" {
-		s.audit(r.Context(), "webhook:"+provider, "webhook.accepted", "project/"+name, map[string]string{"kind": ev.Kind, "delivery": ev.DeliveryID})
-		writeJSON(w, http.StatusAccepted, map[string]string{"status": "nothing to build"})
-		return
-	}
-	if s.o.Runner == nil {
-		writeError(w, http.StatusServiceUnavailable, "no_runner", "this server does not start runs")
-		return
-	}
-	event := "push"
-	if ev.Kind == webhook.KindPullRequest {
-		event = "pull_request"
-	}
-	run, err := s.o.Runner.Start(r.Context(), RunRequest{Project: proj, Commit: ev.Commit, Ref: ev.Ref, Branch: ev.Branch, Event: event, Actor: ev.Actor})
-	if err != nil {
-		s.audit(r.Context(), "webhook:"+provider, "webhook.failed", "project/"+name, map[string]string{"delivery": ev.DeliveryID, "error": err.Error()})
-		writeError(w, http.StatusUnprocessableEntity, "run", err.Error())
-		return
-	}
-	s.audit(r.Context(), ev.Actor, "webhook.run", "run/"+run.ID, map[string]string{"provider": provider, "delivery": ev.DeliveryID,
-		"commit": ev.Commit, "ref": ev.Ref, "project": name})
-	writeJSON(w, http.StatusCreated, map[string]any{"run": run.ID, "number": run.Number, "commit": ev.Commit})
-}
-
-func deliveryHeader(r *http.Request) string {
-	for _, h := range []string{"X-GitHub-Delivery", "X-Gitea-Delivery", "X-Gitlab-Event-UUID"} {
-		if v := r.Header.Get(h); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, p *auth.Principal) {

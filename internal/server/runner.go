@@ -41,7 +41,8 @@ type LocalRunner struct {
 
 	wg sync.WaitGroup
 	mu sync.Mutex
-	// cancels stop the runs in progress on shutdown.
+	// cancels stop the runs in progress, by run id: on request (Cancel)
+	// and on shutdown. A run leaves the map when it ends.
 	cancels map[string]context.CancelFunc
 }
 
@@ -79,17 +80,57 @@ func (lr *LocalRunner) Start(ctx context.Context, req RunRequest) (*store.Run, e
 	if ok, why := plan.Triggered(p, req.Event, req.Branch); !ok {
 		return nil, fmt.Errorf("not run: %s", why)
 	}
+	return lr.launch(ctx, slog.Group("run", "project", req.Project.Name, "commit", req.Commit),
+		func(ctx context.Context, eng *engine.Engine) (*store.Run, error) {
+			return eng.Run(ctx, engine.Request{Pipeline: p, Source: src, File: file, Workdir: dir, Jobs: req.Jobs,
+				Branch: req.Branch, Commit: req.Commit, Event: req.Event, Actor: req.Actor, BaseEnv: lr.BaseEnv, Project: req.Project.Name})
+		})
+}
+
+// Resume runs again the jobs of an ended run that did not succeed, in the
+// run's own workspace, as a new attempt of the same run (sluice run
+// --resume). Only runs a control plane started in this data folder
+// qualify, while their workspace is there (the engine also refuses a run
+// that was given secrets: they would have to be given again).
+func (lr *LocalRunner) Resume(ctx context.Context, run *store.Run) (*store.Run, error) {
+	root, err := filepath.Abs(filepath.Join(lr.DataDir, "workspaces"))
+	if err != nil {
+		return nil, err
+	}
+	if run.Project == "" || !strings.HasPrefix(run.Workdir, root+string(filepath.Separator)) {
+		return nil, fmt.Errorf("run #%d was not started by the control plane: %w", run.Number, engine.ErrNotResumable)
+	}
+	if _, err := os.Stat(run.Workdir); err != nil {
+		return nil, fmt.Errorf("run #%d: its workspace is gone (%v): %w", run.Number, err, engine.ErrNotResumable)
+	}
+	return lr.launch(ctx, slog.Group("run", "id", run.ID, "number", run.Number),
+		func(ctx context.Context, eng *engine.Engine) (*store.Run, error) {
+			return eng.Resume(ctx, run.ID, engine.ResumeRequest{BaseEnv: lr.BaseEnv})
+		})
+}
+
+// launch executes a run in the background with an engine of its own and
+// returns the run once it started. While it executes, Cancel can stop it.
+func (lr *LocalRunner) launch(ctx context.Context, what slog.Attr, execute func(context.Context, *engine.Engine) (*store.Run, error)) (*store.Run, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	started := make(chan string, 1)
 	eng := engine.New(engine.Options{
 		Store: lr.Store, Executor: local.New(local.Options{}), StateDir: lr.DataDir, Logger: lr.Logger, Self: lr.Self,
 		Admit: gatekeeper.Admitter(lr.Store, lr.Hooks),
 		Observer: func(ev engine.Event) {
-			if ev.Type == engine.RunStarted {
-				select {
-				case started <- ev.RunID:
-				default:
-				}
+			if ev.Type != engine.RunStarted {
+				return
+			}
+			// Cancellable from the moment the run is stored as running.
+			lr.mu.Lock()
+			if lr.cancels == nil {
+				lr.cancels = map[string]context.CancelFunc{}
+			}
+			lr.cancels[ev.RunID] = cancel
+			lr.mu.Unlock()
+			select {
+			case started <- ev.RunID:
+			default:
 			}
 		},
 	})
@@ -98,24 +139,22 @@ func (lr *LocalRunner) Start(ctx context.Context, req RunRequest) (*store.Run, e
 	go func() {
 		defer lr.wg.Done()
 		defer cancel()
-		run, err := eng.Run(runCtx, engine.Request{Pipeline: p, Source: src, File: file, Workdir: dir, Jobs: req.Jobs,
-			Branch: req.Branch, Commit: req.Commit, Event: req.Event, Actor: req.Actor, BaseEnv: lr.BaseEnv, Project: req.Project.Name})
+		run, err := execute(runCtx, eng)
+		if run != nil {
+			lr.mu.Lock()
+			delete(lr.cancels, run.ID)
+			lr.mu.Unlock()
+		}
 		if lr.Finished != nil && run != nil {
 			lr.Finished(run)
 		}
-		if err != nil {
-			lr.Logger.Error("run", "project", req.Project.Name, "commit", req.Commit, "err", err)
+		if err != nil && lr.Logger != nil {
+			lr.Logger.Error("run", what, "err", err)
 		}
 		runErr <- err
 	}()
 	select {
 	case id := <-started:
-		lr.mu.Lock()
-		if lr.cancels == nil {
-			lr.cancels = map[string]context.CancelFunc{}
-		}
-		lr.cancels[id] = cancel
-		lr.mu.Unlock()
 		return lr.Store.Runs().GetRun(ctx, id)
 	case err := <-runErr:
 		if err == nil {
@@ -125,6 +164,19 @@ func (lr *LocalRunner) Start(ctx context.Context, req RunRequest) (*store.Run, e
 	case <-time.After(30 * time.Second):
 		return nil, errors.New("the run did not start within 30s")
 	}
+}
+
+// Cancel cancels run id if this runner executes it, and reports whether
+// it does. The engine stops the run's steps (SIGTERM to each step's
+// process group, SIGKILL after the grace) and records the run cancelled.
+func (lr *LocalRunner) Cancel(id string) bool {
+	lr.mu.Lock()
+	cancel, ok := lr.cancels[id]
+	lr.mu.Unlock()
+	if ok {
+		cancel()
+	}
+	return ok
 }
 
 // Shutdown lets the runs in progress finish until ctx's deadline, then

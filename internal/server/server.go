@@ -15,11 +15,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sluice-ci/sluice/internal/auth"
+	"github.com/sluice-ci/sluice/internal/delivery"
 	"github.com/sluice-ci/sluice/internal/store"
 	"github.com/sluice-ci/sluice/internal/webhook"
 )
@@ -44,6 +46,12 @@ type Options struct {
 	// Rollback puts an environment back on its previous release (the
 	// Alertmanager receiver calls it); nil refuses such alerts.
 	Rollback func(ctx context.Context, env, actor, reason string) error
+	// Delivery promotes, aborts and rolls back the releases of
+	// environments for the API; nil refuses those routes (503).
+	Delivery Delivery
+	// GatewayDir is the gateway's folder (its routing table, admin
+	// address and security event log); empty means DataDir/gateway.
+	GatewayDir string
 }
 
 // Runner starts a run of a project at a commit.
@@ -51,6 +59,23 @@ type Runner interface {
 	// Start fetches project at commit and starts its pipeline in the
 	// background; it returns the new run (already stored).
 	Start(ctx context.Context, req RunRequest) (*store.Run, error)
+}
+
+// RunCanceller is a Runner that can cancel the runs it executes.
+type RunCanceller interface {
+	// Cancel cancels run id if this runner executes it, and reports
+	// whether it does; the run is recorded cancelled once its steps stop.
+	Cancel(id string) bool
+}
+
+// RunResumer is a Runner that can run again the jobs of an ended run that
+// did not succeed, as a new attempt of the same run.
+type RunResumer interface {
+	// Resume starts the attempt in the background and returns the run
+	// once it runs; an error wrapping engine.ErrNotResumable means the run
+	// cannot be resumed (it succeeded, still runs, or is not this
+	// runner's to resume).
+	Resume(ctx context.Context, run *store.Run) (*store.Run, error)
 }
 
 // RunRequest is a run to start.
@@ -84,6 +109,9 @@ func New(o Options) *Server {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.GatewayDir == "" && o.DataDir != "" {
+		o.GatewayDir = delivery.GatewayDir(o.DataDir)
 	}
 	s := &Server{o: o, mux: http.NewServeMux(), limiter: auth.NewLimiter(o.Limiter),
 		nonces: auth.NewNonceCache(100000), replays: webhook.NewReplayCache(100000, 24*time.Hour)}
@@ -129,18 +157,30 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		env = r.URL.Query().Get("env")
 	}
 	if ref := r.PathValue("ref"); ref != "" {
-		// A run's routes are scoped by the run's project.
-		if run, err := s.o.Store.Runs().GetRun(r.Context(), ref); err == nil {
+		// A run's routes are scoped by the run's project. A run that does
+		// not exist is not found for a key that may do the action in some
+		// project (a project-scoped key included).
+		run, err := s.o.Store.Runs().GetRun(r.Context(), ref)
+		switch {
+		case err == nil:
 			project = run.Project
+		case errors.Is(err, store.ErrNotFound) && rt.Action != "" && slices.ContainsFunc(p.Grants, func(g auth.Grant) bool { return g.Allows(rt.Action, g.Project, env) }):
+			writeError(w, http.StatusNotFound, "run", err.Error())
+			return
 		}
 	}
 	if rt.Action != "" && !rt.Filtered && !p.Can(rt.Action, project, env) {
-		s.audit(r.Context(), p.Name, "auth.denied", "key/"+p.KeyID, map[string]string{"action": string(rt.Action), "path": r.URL.Path,
-			"env": env, "project": project})
-		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("key %s may not %s here", p.KeyID, rt.Action))
+		s.deny(w, r, p, rt.Action, project, env)
 		return
 	}
 	rt.Handle(w, r, p)
+}
+
+// deny answers 403 for action on project and env, and audits the refusal.
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, p *auth.Principal, action auth.Action, project, env string) {
+	s.audit(r.Context(), p.Name, "auth.denied", "key/"+p.KeyID, map[string]string{"action": string(action), "path": r.URL.Path,
+		"env": env, "project": project})
+	writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("key %s may not %s here", p.KeyID, action))
 }
 
 // authenticate checks the bearer key; on failure it answers 401 (or 429
@@ -268,4 +308,24 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// decodeOptional is decode for a body that may be left out (or empty):
+// then v keeps its zero value.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", maxBody))
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "bad_body", "the body cannot be read: "+err.Error())
+		return false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return true
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return decode(w, r, v)
 }

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -71,4 +73,41 @@ func VerifyAudit(prev string, recs []*AuditRecord) error {
 		want++
 	}
 	return nil
+}
+
+// VerifyTrail walks the stored audit trail from its first record up to
+// record upTo (0: to the end) and checks it forms an unbroken chain. It
+// returns how many records held and the hash of the last one that did; a
+// break (an edited, removed or reordered record) is an *AuditChainError.
+func VerifyTrail(ctx context.Context, a AuditStore, upTo int64) (n int, head string, err error) {
+	after := int64(0)
+	for {
+		page, err := a.ListAudit(ctx, AuditQuery{AfterSeq: after, Limit: 5000})
+		if err != nil {
+			return n, head, fmt.Errorf("read the audit trail: %w", err)
+		}
+		if upTo > 0 {
+			for len(page) > 0 && page[len(page)-1].Seq > upTo {
+				page = page[:len(page)-1]
+			}
+		}
+		if len(page) == 0 {
+			return n, head, nil
+		}
+		if page[0].Seq != after+1 {
+			return n, head, &AuditChainError{Seq: after + 1, Reason: fmt.Sprintf("record %d is missing (next stored is %d)", after+1, page[0].Seq)}
+		}
+		if err := VerifyAudit(head, page); err != nil {
+			var ce *AuditChainError
+			if errors.As(err, &ce) {
+				n += int(ce.Seq - page[0].Seq)
+			}
+			return n, head, err
+		}
+		n += len(page)
+		head, after = page[len(page)-1].Hash, page[len(page)-1].Seq
+		if upTo > 0 && after >= upTo {
+			return n, head, nil
+		}
+	}
 }

@@ -429,6 +429,9 @@ type ReleaseStore interface {
 	// GetEnv returns env's state; an environment never deployed to gives
 	// ErrNotFound.
 	GetEnv(ctx context.Context, env string) (*EnvState, error)
+	// ListEnvs returns the state of every environment ever deployed to,
+	// by name.
+	ListEnvs(ctx context.Context) ([]*EnvState, error)
 	// PutEnv writes env's state (and audit, when not nil) in one transaction.
 	PutEnv(ctx context.Context, e *EnvState, audit *AuditRecord) error
 	PutQuarantine(ctx context.Context, q *Quarantine) error

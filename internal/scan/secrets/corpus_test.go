@@ -63,6 +63,19 @@ func lookup(name string) string { return os.Getenv(name) }
 `,
 	},
 	{
+		name: "sluice-login.sh",
+		planted: `#!/bin/sh
+# log the CI runner in to the control plane
+export SLUICE_URL=https://sluice.internal.corp
+printf '%s' '@@sluice-api-key@@' | sluice login "$SLUICE_URL"
+`,
+		clean: `#!/bin/sh
+# log the CI runner in to the control plane
+export SLUICE_URL=https://sluice.internal.corp
+printf '%s' "$SLUICE_KEY" | sluice login "$SLUICE_URL"
+`,
+	},
+	{
 		name: "release.yml",
 		planted: `name: release
 on: push

@@ -84,6 +84,8 @@ func (f *faker) value(kind, arg string) string {
 		return f.checksummed("gh" + "o_")
 	case "github-server-to-server-token":
 		return f.checksummed("gh" + "s_")
+	case "sluice-api-key":
+		return "sl" + "k_" + f.pick("abcdefghijklmnopqrstuvwxyz234567", 12) + "_" + f.pick(alnum, 43)
 	case "github-fine-grained-pat":
 		return "github" + "_pat_" + f.pick(alnum, 22) + "_" + f.pick(alnum, 59)
 	case "gitlab-pat":

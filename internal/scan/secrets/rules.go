@@ -122,6 +122,8 @@ func builtinRules() []*rule {
 		rules = append(rules, r)
 	}
 	rules = append(rules,
+		tokenRule("sluice-api-key", "sluice API key", findings.Critical,
+			[]string{"slk_"}, `\b(?P<secret>slk_[a-z2-7]{12}_[0-9A-Za-z]{43})\b`, "sluice keys revoke ID, then sluice keys create"),
 		tokenRule("github-fine-grained-pat", "GitHub fine-grained personal access token", findings.High,
 			[]string{"github_pat_"}, `\b(?P<secret>github_pat_\w{82,})\b`, "GitHub settings, Developer settings"))
 	for _, g := range []struct{ prefix, id, title string }{

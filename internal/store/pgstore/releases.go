@@ -211,6 +211,33 @@ func (rs releaseStore) ListInstances(ctx context.Context, releaseID string) ([]*
 }
 
 // GetEnv returns env's state.
+// ListEnvs returns every environment's state, by name.
+func (rs releaseStore) ListEnvs(ctx context.Context) ([]*store.EnvState, error) {
+	var list []*store.EnvState
+	err := rs.s.do(ctx, func(q querier) error {
+		rows, err := q.Query(ctx, `SELECT env, live, previous, candidate, listen, updated_at FROM environments ORDER BY env`)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.EnvState, error) {
+			var (
+				e  store.EnvState
+				at pgtype.Timestamptz
+			)
+			if err := row.Scan(&e.Env, &e.Live, &e.Previous, &e.Candidate, &e.Listen, &at); err != nil {
+				return nil, err
+			}
+			e.UpdatedAt = fromTS(at)
+			return &e, nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list environments: %w", err)
+	}
+	return list, nil
+}
+
 func (rs releaseStore) GetEnv(ctx context.Context, env string) (*store.EnvState, error) {
 	if !storable(env) {
 		return nil, fmt.Errorf("environment %q: %w", env, store.ErrNotFound)

@@ -203,6 +203,28 @@ func (rs releaseStore) GetEnv(ctx context.Context, env string) (*store.EnvState,
 	return &e, nil
 }
 
+// ListEnvs returns every environment's state, by name.
+func (rs releaseStore) ListEnvs(ctx context.Context) ([]*store.EnvState, error) {
+	rows, err := rs.s.r.QueryContext(ctx, `SELECT env, live, previous, candidate, listen, updated_at FROM environments ORDER BY env`)
+	if err != nil {
+		return nil, fmt.Errorf("list environments: %w", err)
+	}
+	defer rows.Close()
+	var list []*store.EnvState
+	for rows.Next() {
+		var (
+			e  store.EnvState
+			at sql.NullInt64
+		)
+		if err := rows.Scan(&e.Env, &e.Live, &e.Previous, &e.Candidate, &e.Listen, &at); err != nil {
+			return nil, fmt.Errorf("list environments: %w", err)
+		}
+		e.UpdatedAt = fromNanos(at)
+		list = append(list, &e)
+	}
+	return list, rows.Err()
+}
+
 // PutEnv writes env's state and its audit record.
 func (rs releaseStore) PutEnv(ctx context.Context, e *store.EnvState, audit *store.AuditRecord) error {
 	e.UpdatedAt = time.Time{}

@@ -127,6 +127,13 @@ func testAuditChain(t *testing.T, open Opener) {
 	if err := store.VerifyAudit(recs[0].Hash, recs[1:]); err != nil {
 		t.Errorf("a chain verified from a known record: %v", err)
 	}
+	// The stored trail, whole and up to a record.
+	if n, head, err := store.VerifyTrail(t.Context(), s.Audit(), 0); err != nil || n != 3 || head != recs[2].Hash {
+		t.Errorf("VerifyTrail: %d records, head %q, %v; want 3, %q, nil", n, head, err, recs[2].Hash)
+	}
+	if n, head, err := store.VerifyTrail(t.Context(), s.Audit(), 2); err != nil || n != 2 || head != recs[1].Hash {
+		t.Errorf("VerifyTrail up to 2: %d records, head %q, %v", n, head, err)
+	}
 }
 
 func testAuditConcurrent(t *testing.T, open Opener) {

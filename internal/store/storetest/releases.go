@@ -101,6 +101,16 @@ func testEnvAndQuarantine(t *testing.T, open Opener) {
 	if got.Live != "rel-2" || got.Previous != "rel-1" || got.Listen != "127.0.0.1:8081" {
 		t.Errorf("env: %+v", got)
 	}
+	if envs, err := rs.ListEnvs(ctx); err != nil || len(envs) != 0 && envs[0].Env != "staging" || len(envs) != 1 {
+		t.Errorf("ListEnvs with one environment: %v %v", envs, err)
+	}
+	if err := rs.PutEnv(ctx, &store.EnvState{Env: "production", Live: "rel-9"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	envs, err := rs.ListEnvs(ctx)
+	if err != nil || len(envs) != 2 || envs[0].Env != "production" || envs[1].Env != "staging" || envs[1].Live != "rel-2" || envs[0].UpdatedAt.IsZero() {
+		t.Errorf("ListEnvs: %+v %v; want production and staging, by name", envs, err)
+	}
 	_, err = rs.GetQuarantine(ctx, "staging", "sha256:bad")
 	wantErr(t, "GetQuarantine of a clean digest", err, store.ErrNotFound)
 	if err := rs.PutQuarantine(ctx, &store.Quarantine{Env: "staging", Digest: "sha256:bad", ReleaseID: "rel-2", Reason: "rolled back: error rate 30%"}); err != nil {
