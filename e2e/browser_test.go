@@ -36,7 +36,7 @@ import (
 // browser process lives in a context with this deadline, so a page that
 // never shows what the test waits for fails the test instead of stalling
 // the package.
-const browserTimeout = 90 * time.Second
+const browserTimeout = 3 * time.Minute
 
 // The two widths every page is looked at: a laptop and a phone.
 var (

@@ -86,12 +86,7 @@ func startControlPlane(t *testing.T, repo string) *controlPlane {
 	cp := &controlPlane{dir: t.TempDir()}
 	cp.data = filepath.Join(cp.dir, "data")
 	expectCode(t, sluice(t, cp.dir, "--data", cp.data, "project", "add", "demo", "--repo", repo), 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	cp.url = "http://" + addr
 	cp.bg = startSluice(t, cp.dir, nil, "--data", cp.data, "up", "--addr", addr, "--drain", "1s")
 	t.Cleanup(func() { sluice(t, cp.dir, "--data", cp.data, "down") }) // the gateway up started
@@ -104,6 +99,17 @@ func startControlPlane(t *testing.T, repo string) *controlPlane {
 		return res.StatusCode == http.StatusOK
 	}, cp.bg.output)
 	return cp
+}
+
+// freeAddr is a loopback address no one listens on (just now).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // key creates an API key with grants and returns it.

@@ -22,6 +22,14 @@
 // so a slow hash only adds latency and CPU to every API request (and a lever
 // for denial of service) without adding security.
 //
+// # Passwords
+//
+// A person's password is not a random secret, so it gets the slow hash a
+// key's secret does not: argon2id with a random salt per user, its
+// parameters stored in the hash as a PHC string (HashPassword,
+// CheckPassword). A login checks the password and hands out a
+// short-lived key; every request after that authenticates with the key.
+//
 // # Request signing
 //
 // Signed requests never send the secret. The client derives a signing key

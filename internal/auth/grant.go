@@ -22,8 +22,11 @@ type Grant struct {
 type Principal struct {
 	// KeyID is the id of the API key the request carried.
 	KeyID string `json:"key_id"`
-	// Name is the key's human-readable name, for audit records.
+	// Name is the key's human-readable name, for audit records; for a
+	// user's login session it is the user's name.
 	Name string `json:"name"`
+	// User is the user account whose login session the key is, or "".
+	User string `json:"user,omitempty"`
 	// Grants are the key's grants; the principal may do what any of them
 	// allows.
 	Grants []Grant `json:"grants"`
@@ -66,8 +69,15 @@ func (p Principal) Can(action Action, project, env string) bool {
 // ManageKeys in g's scope and, for every action g's role allows, that
 // action in g's scope. This stops a project admin from minting a key for
 // all projects, or any key holder from minting more than it has.
-func (p Principal) CanGrant(g Grant) bool {
-	if g.Validate() != nil || !p.Can(ManageKeys, g.Project, g.Env) {
+func (p Principal) CanGrant(g Grant) bool { return p.canGrant(ManageKeys, g) }
+
+// CanGrantUser is CanGrant for a user account holding g: p needs
+// ManageUsers (not ManageKeys) in g's scope and, as for a key, every
+// action g's role allows there.
+func (p Principal) CanGrantUser(g Grant) bool { return p.canGrant(ManageUsers, g) }
+
+func (p Principal) canGrant(manage Action, g Grant) bool {
+	if g.Validate() != nil || !p.Can(manage, g.Project, g.Env) {
 		return false
 	}
 	for _, a := range permissions[g.Role] {

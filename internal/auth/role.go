@@ -61,13 +61,16 @@ const (
 	ManageKeys Action = "keys:manage"
 	// ManageProjects creates, changes and deletes projects.
 	ManageProjects Action = "projects:manage"
+	// ManageUsers creates, lists and disables user accounts and sets
+	// their passwords.
+	ManageUsers Action = "users:manage"
 )
 
 var allActions = []Action{
 	ReadRuns, TriggerRun, RerunRun, CancelRun,
 	ReadReleases, Approve, Deploy, Rollback,
 	ReadFindings, SuppressFinding, ReadAudit,
-	ReadSecrets, ManageSecrets, ManageKeys, ManageProjects,
+	ReadSecrets, ManageSecrets, ManageKeys, ManageProjects, ManageUsers,
 }
 
 var (
@@ -115,6 +118,7 @@ func ValidRole(role string) bool {
 //	secrets:manage                                x
 //	keys:manage                                   x
 //	projects:manage                               x
+//	users:manage                                  x
 //
 // Approver and developer are split on purpose (least privilege): a CI key
 // that runs pipelines cannot also approve what it ran, and an approver's

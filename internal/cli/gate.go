@@ -43,7 +43,8 @@ which is how a release already scanned is promoted to a stricter
 environment without rescanning. --findings judges report files instead
 (sluice's JSON scan reports, SARIF, or another tool's report).
 
-Suppressions come from .sluice/ignore.yaml next to the pipeline file.
+Suppressions come from .sluice/ignore.yaml next to the pipeline file and,
+for a stored run, from the store (sluice suppressions, the API, the web UI).
 Custom Rego policies come from the environment's gates.policies. With
 new_only: true only findings that are not in the baseline block: by default
 the findings of the run last admitted to the environment, or --baseline.

@@ -30,7 +30,7 @@ func newUpCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up [--addr HOST:PORT] [--data DIR]",
 		Short: "Run the control plane: the web UI, the HTTP API, webhooks and the gateway",
-		Long: `Run sluice as a service: the web UI at http://ADDR/ (log in with an API key),
+		Long: `Run sluice as a service: the web UI at http://ADDR/ (log in as a user or with an API key),
 the HTTP API (JSON, described at /api/openapi.json),
 webhooks of GitHub, Gitea and GitLab that start runs at the exact commit
 pushed (POST /hooks/<provider>/<project>, signature-verified, replays

@@ -178,7 +178,7 @@ func (d *Decision) suppress(in Input, fs []findings.Finding, sups []Suppression)
 			used[i] = true
 			if s.Expired(in.Now) {
 				if j.Why == "" {
-					j.Why = fmt.Sprintf("suppression at %s expired on %s; ", s.Source, s.Expires.Format(time.DateOnly))
+					j.Why = fmt.Sprintf("%s expired on %s; ", s.name(), s.Expires.Format(time.DateOnly))
 				}
 				continue
 			}
@@ -197,8 +197,8 @@ func (d *Decision) suppress(in Input, fs []findings.Finding, sups []Suppression)
 		switch {
 		case s.Expired(in.Now):
 			d.Expired = append(d.Expired, s)
-			msg := fmt.Sprintf("suppression at %s (%s, owner %s) expired on %s and no longer suppresses anything; renew or remove it in %s",
-				s.Source, s.selector(), s.Owner, s.Expires.Format(time.DateOnly), ignoreFile)
+			msg := fmt.Sprintf("%s (%s, owner %s) expired on %s and no longer suppresses anything; %s",
+				s.name(), s.selector(), s.Owner, s.Expires.Format(time.DateOnly), s.renewHint())
 			d.add(Reason{Kind: KindExpired, Effect: Pass, Message: msg})
 		case !used[i]:
 			d.Stale = append(d.Stale, s)

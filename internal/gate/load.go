@@ -159,17 +159,8 @@ func entry(file, path string, n ast.Node) (Suppression, diag.Diagnostics) {
 			errf(it.Key().GetToken(), kp, "keys are fingerprint, rule, path, advisory, package, reason, owner, expires", "unknown key %q", k)
 		}
 	}
-	switch {
-	case !s.hasSelector():
-		errf(start, path, "select findings by fingerprint, by rule and path, or by advisory and package", "suppression selects no finding")
-	case s.Rule != "" && s.Path == "":
-		errf(start, path, "use path: \"**\" to suppress the rule everywhere", "rule needs a path pattern")
-	case s.Path != "" && s.Rule == "":
-		errf(start, path, "add the rule id the path applies to", "path needs a rule")
-	case s.Advisory != "" && s.Package == "":
-		errf(start, path, "add the package the advisory applies to", "advisory needs a package")
-	case s.Package != "" && s.Advisory == "":
-		errf(start, path, "add the advisory id (CVE, GHSA …)", "package needs an advisory")
+	if msg, hint := s.selectorProblem(); msg != "" {
+		errf(start, path, hint, "%s", msg)
 	}
 	if s.Reason == "" {
 		errf(start, path+".reason", "say why the finding is acceptable", "suppression has no reason")

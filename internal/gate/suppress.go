@@ -1,6 +1,8 @@
 package gate
 
 import (
+	"errors"
+	"fmt"
 	"path"
 	"strings"
 	"time"
@@ -21,8 +23,86 @@ type Suppression struct {
 	Reason      string    `json:"reason"`
 	Owner       string    `json:"owner"`
 	Expires     time.Time `json:"expires,omitzero"`
-	// Source is where the suppression was written, as file:line.
+	// Source is where the suppression was written, as file:line, or
+	// "stored suppression N" for one kept in the store.
 	Source string `json:"source,omitempty"`
+	// ID is the store's id of a stored suppression (made through the API,
+	// the web UI or sluice suppressions); 0 for an entry of the ignore file.
+	ID int64 `json:"id,omitempty"`
+}
+
+// Check reports what makes s unfit to suppress anything, as the ignore
+// file's loader does: no selector or half of one (rule needs path,
+// advisory needs package), an invalid path glob, no reason or no owner.
+func (s Suppression) Check() error {
+	if msg, hint := s.selectorProblem(); msg != "" {
+		return errors.New(msg + ": " + hint)
+	}
+	if s.Path != "" && !validGlob(s.Path) {
+		return errors.New("invalid path pattern " + s.Path + ": use * within a folder and ** across folders")
+	}
+	if strings.TrimSpace(s.Reason) == "" {
+		return errors.New("suppression has no reason: say why the finding is acceptable")
+	}
+	if strings.TrimSpace(s.Owner) == "" {
+		return errors.New("suppression has no owner: name who answers for this suppression")
+	}
+	return nil
+}
+
+// selectorProblem says what is wrong with s's selector, and a hint, or ""
+// when it selects soundly.
+func (s Suppression) selectorProblem() (msg, hint string) {
+	switch {
+	case !s.hasSelector():
+		return "suppression selects no finding", "select findings by fingerprint, by rule and path, or by advisory and package"
+	case s.Rule != "" && s.Path == "":
+		return "rule needs a path pattern", `use path: "**" to suppress the rule everywhere`
+	case s.Path != "" && s.Rule == "":
+		return "path needs a rule", "add the rule id the path applies to"
+	case s.Advisory != "" && s.Package == "":
+		return "advisory needs a package", "add the package the advisory applies to"
+	case s.Package != "" && s.Advisory == "":
+		return "package needs an advisory", "add the advisory id (CVE, GHSA …)"
+	}
+	return "", ""
+}
+
+// stored reports whether s is kept in the store rather than the ignore file.
+func (s Suppression) stored() bool { return s.ID != 0 }
+
+// name names s in messages: "suppression at FILE:LINE", or "stored
+// suppression N".
+func (s Suppression) name() string {
+	if s.stored() {
+		return s.Source
+	}
+	return "suppression at " + s.Source
+}
+
+// label names s after a word like "expired": "suppression FILE:LINE", or
+// "stored suppression N".
+func (s Suppression) label() string {
+	if s.stored() {
+		return s.Source
+	}
+	return "suppression " + s.Source
+}
+
+// renewHint says what to do about s once it expired.
+func (s Suppression) renewHint() string {
+	if s.stored() {
+		return fmt.Sprintf("revoke it (sluice suppressions revoke %d), or suppress the finding again if its risk is still accepted", s.ID)
+	}
+	return "renew or remove it in " + ignoreFile
+}
+
+// removeHint says what to do about s when it matched nothing.
+func (s Suppression) removeHint() string {
+	if s.stored() {
+		return "revoke it"
+	}
+	return "remove it"
 }
 
 // Expired reports whether s has an expiry before now.

@@ -58,10 +58,10 @@ func (d Decision) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "%d %s without a fixed version not judged (fixable_only)\n", n, plural(n, "finding"))
 	}
 	for _, s := range d.Expired {
-		fmt.Fprintf(w, "expired suppression %s (owner %s, expired %s) no longer applies\n", s.Source, s.Owner, s.Expires.Format("2006-01-02"))
+		fmt.Fprintf(w, "expired %s (owner %s, expired %s) no longer applies\n", s.label(), s.Owner, s.Expires.Format("2006-01-02"))
 	}
 	for _, s := range d.Stale {
-		fmt.Fprintf(w, "stale suppression %s (owner %s) matched nothing; remove it\n", s.Source, s.Owner)
+		fmt.Fprintf(w, "stale %s (owner %s) matched nothing; %s\n", s.label(), s.Owner, s.removeHint())
 	}
 }
 
@@ -92,7 +92,7 @@ func (d Decision) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "\n</details>\n")
 	}
 	for _, s := range d.Stale {
-		fmt.Fprintf(w, "\n- stale suppression %s (owner %s) matched nothing", mdEscape(s.Source), mdEscape(s.Owner))
+		fmt.Fprintf(w, "\n- stale %s (owner %s) matched nothing", mdEscape(s.label()), mdEscape(s.Owner))
 	}
 	fmt.Fprintln(w)
 }

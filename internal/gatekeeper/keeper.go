@@ -26,7 +26,8 @@ type Keeper struct {
 	// Dir is the pipeline file's folder: policies: paths are relative to it.
 	Dir string
 	// IgnoreFile holds the suppressions; empty means .sluice/ignore.yaml
-	// in Dir.
+	// in Dir. The stored suppressions of a judged run's project apply
+	// too (see suppressions).
 	IgnoreFile string
 	// Actor is who asks, for the record; Now the clock (nil: time.Now).
 	Actor string
@@ -83,7 +84,7 @@ func (k *Keeper) Judge(ctx context.Context, env string, ev *Evidence, o Options)
 		Findings: slices.Clone(ev.Findings)}
 	j := &Judgement{Digests: map[string]string{"findings": ev.Digest}}
 
-	sups, supDigest, err := k.suppressions()
+	sups, supDigest, err := k.suppressions(ctx, o.Run)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +149,9 @@ func (k *Keeper) Judge(ctx context.Context, env string, ev *Evidence, o Options)
 	return j, nil
 }
 
-// suppressions loads the ignore file and digests its bytes; a missing
+// fileSuppressions loads the ignore file and digests its bytes; a missing
 // file is no suppressions.
-func (k *Keeper) suppressions() ([]gate.Suppression, string, error) {
+func (k *Keeper) fileSuppressions() ([]gate.Suppression, string, error) {
 	file := k.IgnoreFile
 	if file == "" {
 		file = filepath.Join(k.Dir, ".sluice", "ignore.yaml")
@@ -162,9 +163,15 @@ func (k *Keeper) suppressions() ([]gate.Suppression, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("read suppressions: %w", err)
 	}
-	sups, ds := gate.ParseSuppressions(file, data)
+	// Named relative to the project in what it says (a decision's
+	// reasons, the UI), not by where this machine keeps the checkout.
+	name := file
+	if rel, err := filepath.Rel(k.Dir, file); k.Dir != "" && err == nil && filepath.IsLocal(rel) {
+		name = filepath.ToSlash(rel)
+	}
+	sups, ds := gate.ParseSuppressions(name, data)
 	if ds.HasErrors() {
-		return nil, "", fmt.Errorf("%s has errors:\n%s", file, ds.Error())
+		return nil, "", fmt.Errorf("%s has errors:\n%s", name, ds.Error())
 	}
 	return sups, digest(data), nil
 }
@@ -173,29 +180,11 @@ func (k *Keeper) suppressions() ([]gate.Suppression, string, error) {
 // gate admitted a job into env: the release live there, as far as the
 // gate knows.
 func (k *Keeper) lastAdmitted(ctx context.Context, env string, cur *store.Run) ([]string, string, error) {
-	runs, err := k.Store.Runs().ListRuns(ctx, store.RunFilter{Limit: 200})
-	if err != nil {
-		return nil, "", err
+	r, fps, err := lastAdmittedRun(ctx, k.Store, env, cur)
+	if err != nil || r == nil {
+		return []string{}, "", err
 	}
-	for _, r := range runs {
-		if r.Number >= cur.Number {
-			continue
-		}
-		ds, err := k.Store.Decisions().ListDecisions(ctx, r.ID)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, d := range ds {
-			if d.Env == env && d.JobID != "" && d.Outcome != string(gate.Block) {
-				ev, err := RunEvidence(ctx, k.Store, r.ID, nil)
-				if err != nil {
-					return nil, "", err
-				}
-				return ev.Fingerprints(), fmt.Sprintf("run #%d, the last admitted to %s", r.Number, env), nil
-			}
-		}
-	}
-	return []string{}, "", nil
+	return fps, baselineFrom(r, env), nil
 }
 
 // artifactDigest digests the artifacts of the run's jobs (of jobs only,

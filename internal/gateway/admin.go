@@ -124,6 +124,7 @@ func (g *Gateway) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", g.handleHealth)
 	mux.Handle("GET /v1/stats", g.auth(http.HandlerFunc(g.handleStats)))
+	mux.Handle("GET /v1/series", g.auth(http.HandlerFunc(g.handleSeries)))
 	mux.Handle("POST /v1/reload", g.auth(http.HandlerFunc(g.handleReload)))
 	mux.Handle("GET /metrics", g.auth(g.metricsHandler()))
 	return mux
@@ -161,6 +162,12 @@ func (g *Gateway) handleHealth(w http.ResponseWriter, _ *http.Request) {
 
 func (g *Gateway) handleStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, g.Stats())
+}
+
+// handleSeries answers the time series of the environment ?env= names,
+// or of every environment.
+func (g *Gateway) handleSeries(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, g.Series(r.URL.Query().Get("env"), time.Now()))
 }
 
 // reloadResult is the body of POST /v1/reload.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,16 @@ func FetchStats(ctx context.Context, dir string) (*route.Stats, error) {
 	var s route.Stats
 	if err := call(ctx, dir, http.MethodGet, "/v1/stats", &s); err != nil {
 		return nil, fmt.Errorf("fetch gateway stats: %w", err)
+	}
+	return &s, nil
+}
+
+// FetchSeries returns the time series of environment env (every
+// environment when env is "") from the gateway serving dir.
+func FetchSeries(ctx context.Context, dir, env string) (*Series, error) {
+	var s Series
+	if err := call(ctx, dir, http.MethodGet, "/v1/series?env="+url.QueryEscape(env), &s); err != nil {
+		return nil, fmt.Errorf("fetch gateway series: %w", err)
 	}
 	return &s, nil
 }

@@ -3,8 +3,8 @@
 // gateway folder) on its own listener, spreads requests over the releases
 // by weight, pins clients by header or cookie, retries requests whose
 // backend could not be reached, and counts traffic per release for
-// analysis. It keeps serving its last good table when the control plane
-// is gone.
+// analysis (and, interval by interval over the last hour, for charts). It
+// keeps serving its last good table when the control plane is gone.
 //
 // The request path takes no lock: the compiled table sits behind an
 // atomic pointer that a reload swaps, and the counters are atomics read

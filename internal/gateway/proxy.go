@@ -135,17 +135,18 @@ func (g *Gateway) serveEnv(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		c := st.rel.stats
 		c.inFlight.Add(-1)
+		end := time.Now()
 		switch {
 		case st.aborted:
 			c.aborted.Add(1)
 		case st.gwError:
-			c.observe(classError, time.Since(start))
+			c.observe(classError, end.Sub(start), end)
 		default:
 			code := sw.code
 			if code == 0 {
 				code = http.StatusOK // a handler that wrote nothing sends 200
 			}
-			c.observe(statusClass(code), time.Since(start))
+			c.observe(statusClass(code), end.Sub(start), end)
 		}
 	}()
 	g.proxy.ServeHTTP(sw, r)

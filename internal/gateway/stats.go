@@ -11,11 +11,15 @@ import (
 	"github.com/sluice-ci/sluice/internal/gateway/edge"
 )
 
+// numLatency is the number of latency histogram buckets: one per bound
+// of latencyBounds and one above the last.
+const numLatency = 17
+
 // latencyBounds are the upper bounds, in seconds, of the latency histogram
 // buckets: 1ms doubling up to about 33s. They are fixed so that histograms
 // from different gateways and restarts can be compared and merged.
 var latencyBounds = func() []float64 {
-	b := make([]float64, 16)
+	b := make([]float64, numLatency-1)
 	v := 0.001
 	for i := range b {
 		b[i] = v
@@ -70,18 +74,21 @@ type counters struct {
 	aborted  atomic.Int64 // client went away before an answer; not counted in requests
 	status   [numClasses]atomic.Int64
 
-	buckets  [17]atomic.Int64 // len(latencyBounds) + overflow; not cumulative
+	buckets  [numLatency]atomic.Int64 // not cumulative
 	sumNanos atomic.Int64
 
 	recentPos atomic.Uint64
 	recent    [recentSize]atomic.Uint64 // float64 bits; 0 = never written
+
+	series series // the last hour, interval by interval
 }
 
-// observe records one finished request.
-func (c *counters) observe(class int, d time.Duration) {
+// observe records one request that took d and finished at end.
+func (c *counters) observe(class int, d time.Duration, end time.Time) {
 	secs := d.Seconds()
 	i := sort.SearchFloat64s(latencyBounds, secs) // first bound >= secs
 	c.buckets[i].Add(1)
+	c.series.observe(end, i, class == class5xx || class == classError)
 	c.sumNanos.Add(int64(d))
 	if secs <= 0 {
 		secs = math.SmallestNonzeroFloat64 // keep 0 meaning "empty slot"

@@ -8,7 +8,7 @@ import (
 func TestHistogramBuckets(t *testing.T) {
 	var c counters
 	for _, d := range []time.Duration{500 * time.Microsecond, time.Millisecond, 3 * time.Millisecond, time.Second, time.Minute} {
-		c.observe(class2xx, d)
+		c.observe(class2xx, d, time.Now())
 	}
 	h := c.histogram()
 	at := func(bound float64) int64 {
@@ -41,7 +41,7 @@ func TestRecentRing(t *testing.T) {
 		t.Fatalf("empty ring gives %v", got)
 	}
 	for i := 1; i <= recentSize+250; i++ {
-		c.observe(class2xx, time.Duration(i)*time.Millisecond)
+		c.observe(class2xx, time.Duration(i)*time.Millisecond, time.Now())
 	}
 	got := c.recentLatencies()
 	if len(got) != recentSize {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,6 +186,16 @@ func TestDeliveryRoutes(t *testing.T) {
 		live.Latency.Count != 5 || live.Backends != 1 || live.ErrorRate != 0 {
 		t.Errorf("live release traffic: %+v", live)
 	}
+	// The same requests, interval by interval, from the gateway's series.
+	if s := live.Series; s == nil || s.Interval != 10 || sum(s.Requests) != 5 || len(s.Times) != len(s.P99) || len(s.ErrorRate) != len(s.Times) {
+		t.Errorf("live release series: %+v", s)
+	} else {
+		for i := range s.Times {
+			if s.ErrorRate[i] != 0 || s.P99[i] <= 0 || s.P50[i] > s.P99[i] || i > 0 && !s.Times[i].After(s.Times[i-1]) {
+				t.Errorf("live release series, interval %d: %+v", i, s)
+			}
+		}
+	}
 	if res, _ := df.do("GET", "/api/v1/environments/production/traffic", stagingViewer, nil, nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("a staging viewer reads production's traffic: %d, want 403", res.StatusCode)
 	}
@@ -240,6 +251,9 @@ func TestDeliveryRoutes(t *testing.T) {
 	if weights["1.0.0/stable"] != 50 || weights["3.0.0/candidate"] != 50 {
 		t.Errorf("canary weights: %v", weights)
 	}
+	if c := tr.Rollout.Changes; len(c) != 1 || c[0].Weight != 50 || c[0].Step != 1 || c[0].State != store.ReleaseProgressing || c[0].Time.IsZero() {
+		t.Errorf("the rollout's weight changes: %+v", c)
+	}
 	if res, body := df.do("POST", "/api/v1/environments/production/rollback", approver, nil, nil); res.StatusCode != http.StatusConflict ||
 		!strings.Contains(string(body), "rollout_in_progress") {
 		t.Errorf("rollback during a rollout: %d %s, want 409", res.StatusCode, body)
@@ -285,6 +299,29 @@ func TestDeliveryRoutes(t *testing.T) {
 	if recs := df.audited("release/"+aborted.ID, "release.abort_requested"); len(recs) != 1 || recs[0].Actor != "release-manager" {
 		t.Errorf("abort audit: %+v", recs)
 	}
+	// Releases that left the routing table keep their series for the hour:
+	// 2.0.0 answered the first five requests.
+	tr = df.trafficOf(viewer)
+	former := map[string]releaseTraffic{}
+	for _, f := range tr.Former {
+		former[f.Version] = f
+	}
+	if f := former["2.0.0"]; f.ID != v2.ID || f.Role != RoleFormer || f.Weight != 0 || f.Requests != 5 || f.Series == nil || sum(f.Series.Requests) != 5 {
+		t.Errorf("former releases: %+v", tr.Former)
+	}
+	for _, r := range tr.Releases {
+		if _, dup := former[r.Version]; dup {
+			t.Errorf("%s is both routed and former", r.Version)
+		}
+	}
+}
+
+func sum(xs []int64) int64 {
+	var n int64
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 // TestDeliveryRoutesWithoutDelivery: a server without a Delivery refuses
@@ -367,6 +404,10 @@ func TestTrafficAndEventsOfTheEdge(t *testing.T) {
 	tr := df.trafficOf(viewer)
 	if len(tr.Releases) != 1 || tr.Releases[0].ID != rel.ID || tr.Releases[0].Requests != 3 || tr.Releases[0].Refused != 2 {
 		t.Errorf("traffic: %+v", tr.Releases)
+	}
+	// The refusals are no errors of the release in its series either.
+	if s := tr.Releases[0].Series; s == nil || sum(s.Requests) != 3 || slices.ContainsFunc(s.ErrorRate, func(r float64) bool { return r != 0 }) {
+		t.Errorf("series: %+v", s)
 	}
 	blocked := int64(0)
 	for k, n := range tr.Blocked {

@@ -25,6 +25,10 @@ func (s *Server) OpenAPI() map[string]any {
 		switch {
 		case r.Public:
 			op["security"] = []any{}
+		case r.Login:
+			op["security"] = []any{}
+			op["x-sluice-login"] = true
+			op["description"] = "Authenticated by the user name and password in the body; failures count against the caller's address like bad keys."
 		case r.Webhook:
 			op["security"] = []any{}
 			op["description"] = "Authenticated by the provider's signature (X-Hub-Signature-256, X-Gitea-Signature) or token (X-Gitlab-Token) with the project's webhook secret."

@@ -21,13 +21,16 @@ import (
 type route struct {
 	Method, Path, Summary string
 	// Action is what the caller's key must allow; "" means any valid key
-	// (the handler checks what it needs), or none with Public or Webhook.
+	// (the handler checks what it needs), or none with Public, Webhook or
+	// Login.
 	Action auth.Action
 	// Public routes need no key (health checks); Webhook routes are
-	// authenticated by the provider's signature; Filtered routes list only
-	// the items the key may see (its Action is checked per item).
-	Public, Webhook, Filtered bool
-	Handle                    func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
+	// authenticated by the provider's signature; Login routes by a user
+	// name and password in the body (the handler checks them, counting
+	// failures in the limiter); Filtered routes list only the items the
+	// key may see (its Action is checked per item).
+	Public, Webhook, Login, Filtered bool
+	Handle                           func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 }
 
 func (s *Server) table() []route {
@@ -41,7 +44,10 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs", Summary: "A run's log lines (after a sequence)", Action: auth.ReadRuns, Handle: s.runLogs},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs/stream", Summary: "A run's log lines live, as server-sent events, until it ends", Action: auth.ReadRuns, Handle: s.streamLogs},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/decisions", Summary: "A run's gate decisions", Action: auth.ReadReleases, Handle: s.runDecisions},
-		{Method: "GET", Path: "/api/v1/runs/{ref}/findings", Summary: "A run's findings (?severity=, ?category=) and scanner health", Action: auth.ReadFindings, Handle: s.runFindings},
+		{Method: "GET", Path: "/api/v1/runs/{ref}/findings", Summary: "A run's findings (?severity=, ?category=, ?scanner=, ?owasp=A03, ?new=yes|no, ?suppressed=yes|no), each saying whether it is new against the baseline the run's gate used and what suppresses it, and scanner health", Action: auth.ReadFindings, Handle: s.runFindings},
+		{Method: "GET", Path: "/api/v1/projects/{project}/suppressions", Summary: "A project's stored suppressions (?state=active|expired|revoked)", Action: auth.ReadFindings, Handle: s.listSuppressions},
+		{Method: "POST", Path: "/api/v1/projects/{project}/suppressions", Summary: "Accept a finding's risk: {\"fingerprint\" (or \"rule\" + \"path\", or \"advisory\" + \"package\"), \"reason\", \"owner\", \"expires\": YYYY-MM-DD at most 365 days ahead}; the next gate decision applies it", Action: auth.SuppressFinding, Handle: s.createSuppression},
+		{Method: "DELETE", Path: "/api/v1/projects/{project}/suppressions/{id}", Summary: "Revoke a stored suppression", Action: auth.SuppressFinding, Handle: s.revokeSuppression},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/report", Summary: "A run's compliance report as sluice report writes it (?format=json|html|md); X-Sluice-Audit-Verified says whether the audit chain holds", Action: auth.ReadAudit, Handle: s.runReport},
 		{Method: "POST", Path: "/api/v1/runs/{ref}/cancel", Summary: "Cancel a run that has not ended: 200 once recorded cancelled, 202 while its steps stop, 409 when another sluice process executes it", Action: auth.CancelRun, Handle: s.cancelRun},
 		{Method: "POST", Path: "/api/v1/runs/{ref}/rerun", Summary: "Run again: a new run of the same project at the same commit, event and branch ({\"jobs\": [...]} optional), or with {\"failed_only\": true} a new attempt running the jobs that did not succeed", Action: auth.RerunRun, Handle: s.rerunRun},
@@ -50,7 +56,7 @@ func (s *Server) table() []route {
 		{Method: "POST", Path: "/api/v1/runs/{ref}/approvals/{env}", Summary: "Approve or reject a run's release to an environment", Action: auth.Approve, Handle: s.decide},
 		{Method: "GET", Path: "/api/v1/environments", Summary: "The environments deployed to that the key may read, with their live, previous and candidate releases", Action: auth.ReadReleases, Filtered: true, Handle: s.listEnvironments},
 		{Method: "GET", Path: "/api/v1/environments/{env}", Summary: "An environment's live, previous and candidate releases", Action: auth.ReadReleases, Handle: s.environment},
-		{Method: "GET", Path: "/api/v1/environments/{env}/traffic", Summary: "An environment's live traffic: the routing weights, the gateway's counters per release (requests, status classes, latency histogram, in flight, refused) and the rollout's step", Action: auth.ReadReleases, Handle: s.traffic},
+		{Method: "GET", Path: "/api/v1/environments/{env}/traffic", Summary: "An environment's live traffic: the routing weights, the gateway's counters per release (requests, status classes, latency histogram, in flight, refused), each release's time series over the last hour and the rollout's step", Action: auth.ReadReleases, Handle: s.traffic},
 		{Method: "POST", Path: "/api/v1/environments/{env}/promote", Summary: "Promote the rollout in progress to all traffic now (202; 409 when none is in progress)", Action: auth.Approve, Handle: s.releaseRequest("promote")},
 		{Method: "POST", Path: "/api/v1/environments/{env}/abort", Summary: "Abort the rollout in progress, or a release in its monitor window, back to the live release (202; 409 when none)", Action: auth.Rollback, Handle: s.releaseRequest("abort")},
 		{Method: "POST", Path: "/api/v1/environments/{env}/rollback", Summary: "Put an environment back on its previous release ({\"to\": VERSION, \"override\": bool} optional); 409 while a rollout is in progress", Action: auth.Rollback, Handle: s.rollback},
@@ -63,6 +69,12 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/keys", Summary: "List API keys (never their secrets)", Action: auth.ManageKeys, Handle: s.listKeys},
 		{Method: "POST", Path: "/api/v1/keys", Summary: "Create an API key (shown once)", Action: auth.ManageKeys, Handle: s.createKey},
 		{Method: "DELETE", Path: "/api/v1/keys/{id}", Summary: "Revoke an API key", Action: auth.ManageKeys, Handle: s.revokeKey},
+		{Method: "POST", Path: "/api/v1/sessions", Summary: "Log in with {\"user\", \"password\"}: a key for the session (shown once), expiring in 12 h, with the user's grants, acting as the user; 401 for any wrong user or password", Login: true, Handle: s.login},
+		{Method: "DELETE", Path: "/api/v1/sessions/current", Summary: "Log out: revoke the calling key of a user's login session (409 for another key)", Handle: s.logout},
+		{Method: "GET", Path: "/api/v1/users", Summary: "List user accounts (never their password hashes)", Action: auth.ManageUsers, Handle: s.listUsers},
+		{Method: "POST", Path: "/api/v1/users", Summary: "Create a user account ({\"name\", \"password\", \"grants\"})", Action: auth.ManageUsers, Handle: s.createUser},
+		{Method: "DELETE", Path: "/api/v1/users/{name}", Summary: "Disable a user account and revoke its login sessions", Action: auth.ManageUsers, Handle: s.disableUser},
+		{Method: "PUT", Path: "/api/v1/users/{name}/password", Summary: "Set a user's password ({\"password\"}) and revoke its login sessions", Action: auth.ManageUsers, Handle: s.setPassword},
 		{Method: "GET", Path: "/api/v1/projects", Summary: "List the projects whose runs the key may read", Action: auth.ReadRuns, Filtered: true, Handle: s.listProjects},
 		{Method: "PUT", Path: "/api/v1/projects/{project}", Summary: "Create or change a project", Action: auth.ManageProjects, Handle: s.putProject},
 		{Method: "POST", Path: "/api/v1/alerts/alertmanager", Summary: "Alertmanager webhook receiver: firing alerts labelled sluice_action=rollback roll their sluice_env back (the key needs releases:rollback for each)", Handle: s.alertmanager},
@@ -482,10 +494,12 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 		Expires   *time.Time `json:"expires_at,omitempty"`
 		LastUsed  *time.Time `json:"last_used_at,omitempty"`
 		Revoked   *time.Time `json:"revoked_at,omitempty"`
+		// User names the user whose login session the key is.
+		User string `json:"user,omitempty"`
 	}
 	out := []key{}
 	for _, k := range keys {
-		out = append(out, key{k.ID, k.Name, k.Grants, k.CreatedBy, k.CreatedAt, timePtr(k.ExpiresAt), timePtr(k.LastUsedAt), timePtr(k.RevokedAt)})
+		out = append(out, key{k.ID, k.Name, k.Grants, k.CreatedBy, k.CreatedAt, timePtr(k.ExpiresAt), timePtr(k.LastUsedAt), timePtr(k.RevokedAt), k.User})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
 }
@@ -727,30 +741,6 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request, _ *auth.Prin
 		case <-t.C:
 		}
 	}
-}
-
-func (s *Server) runFindings(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	run := s.run(w, r)
-	if run == nil {
-		return
-	}
-	ev, err := gatekeeper.RunEvidence(r.Context(), s.o.Store, run.ID, nil)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "evidence", err.Error())
-		return
-	}
-	sev := r.URL.Query().Get("severity")
-	out := ev.Findings[:0:0]
-	for _, f := range ev.Findings {
-		if sev != "" && f.Severity.String() != sev {
-			continue
-		}
-		if c := r.URL.Query().Get("category"); c != "" && string(f.Category) != c {
-			continue
-		}
-		out = append(out, f)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"run": run.ID, "evidence": ev.Digest, "findings": out, "scanners": ev.Health})
 }
 
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {

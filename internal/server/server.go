@@ -2,7 +2,8 @@
 // by the OpenAPI document it serves, API keys with roles scoped per project
 // and environment, webhooks that start runs at the exact commit pushed,
 // approvals, the audit trail. Every route but /healthz and /readyz refuses
-// an anonymous call; webhooks authenticate by their signature.
+// an anonymous call; webhooks authenticate by their signature, and logging
+// in (POST /api/v1/sessions) by a user's name and password.
 package server
 
 import (
@@ -144,7 +145,7 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		rt.Handle(w, r, nil)
 		return
 	}
-	if rt.Webhook {
+	if rt.Webhook || rt.Login {
 		rt.Handle(w, r, nil)
 		return
 	}
@@ -245,6 +246,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Pri
 		return fail("expired key")
 	}
 	p := &auth.Principal{KeyID: k.ID, Name: k.Name}
+	if k.User != "" {
+		// A login session acts as its user, who may have been disabled
+		// after the key was minted.
+		if u, err := s.o.Store.Control().GetUser(r.Context(), k.User); err != nil || !u.DisabledAt.IsZero() {
+			return fail("disabled user")
+		}
+		p.Name, p.User = k.User, k.User
+	}
 	for _, g := range k.Grants {
 		gr, err := auth.ParseGrant(g)
 		if err == nil {

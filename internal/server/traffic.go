@@ -35,6 +35,9 @@ type trafficJSON struct {
 	Time       *time.Time       `json:"time,omitempty"`
 	Rollout    *rolloutJSON     `json:"rollout"`
 	Releases   []releaseTraffic `json:"releases"`
+	// Former are the releases no longer in the routing table that took
+	// traffic in the series' window (an aborted canary), role "former".
+	Former []releaseTraffic `json:"former,omitempty"`
 	// Blocked counts what the edge protection matched, by "layer rule
 	// mode".
 	Blocked map[string]int64 `json:"blocked,omitempty"`
@@ -53,6 +56,8 @@ type rolloutJSON struct {
 	Steps   []int  `json:"steps,omitempty"`
 	Request string `json:"request,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Changes are when the release's share of traffic changed.
+	Changes []weightChange `json:"changes,omitempty"`
 }
 
 // releaseTraffic is one routed release: its weight and its counters.
@@ -72,6 +77,20 @@ type releaseTraffic struct {
 	P50       float64           `json:"p50_ms"`
 	P99       float64           `json:"p99_ms"`
 	Latency   gwroute.Histogram `json:"latency"`
+	// Series is the last hour interval by interval; nil when the
+	// gateway did not answer.
+	Series *seriesJSON `json:"series,omitempty"`
+}
+
+// count fills in the gateway's counters of the release, counted over
+// window (since the gateway started).
+func (t *releaseTraffic) count(rs *gwroute.ReleaseStats, window time.Duration) {
+	m := analysis.FromStats(nil, rs, window)
+	t.Requests, t.InFlight, t.Refused, t.Latency = rs.Requests, rs.InFlight, rs.Excluded, rs.Latency
+	if rs.Status != nil {
+		t.Status = rs.Status
+	}
+	t.ErrorRate, t.P50, t.P99 = m.ErrorRate, millis(m.P50), millis(m.P99)
 }
 
 func (s *Server) traffic(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
@@ -108,37 +127,42 @@ func (s *Server) traffic(w http.ResponseWriter, r *http.Request, _ *auth.Princip
 	ctx, cancel := context.WithTimeout(r.Context(), statsTimeout)
 	defer cancel()
 	stats, err := gateway.FetchStats(ctx, s.o.GatewayDir)
-	var counted *gwroute.EnvironmentStats
+	var (
+		counted *gwroute.EnvironmentStats
+		series  *gateway.Series
+	)
 	if err != nil {
 		out.Gateway = "down: " + err.Error()
 	} else {
 		out.Started, out.Time, out.Served = &stats.Started, &stats.Time, &stats.Generation
 		counted = stats.Environments[env]
+		if series, err = gateway.FetchSeries(ctx, s.o.GatewayDir, env); err != nil {
+			// A gateway older than the series still has its counters;
+			// logged at debug level, as this is polled every few seconds.
+			s.o.Logger.Debug("traffic: no time series", "env", env, "err", err)
+		}
 	}
 	if counted != nil {
 		out.Blocked = counted.Blocked
 	}
-	if routing == nil {
-		writeJSON(w, http.StatusOK, out)
-		return
+	var window time.Duration
+	if stats != nil {
+		window = stats.Time.Sub(stats.Started)
 	}
-	if out.Listen == "" {
-		out.Listen = routing.Listen
-	}
-	for _, rel := range routing.Releases {
-		t := releaseTraffic{ID: rel.ID, Version: rel.Version, Role: rel.Role, Weight: rel.Weight, Backends: len(rel.Backends),
-			Status: map[string]int64{}}
-		if counted != nil && counted.Releases[rel.ID] != nil {
-			rs := counted.Releases[rel.ID]
-			m := analysis.FromStats(nil, rs, stats.Time.Sub(stats.Started))
-			t.Requests, t.InFlight, t.Refused, t.Latency = rs.Requests, rs.InFlight, rs.Excluded, rs.Latency
-			if rs.Status != nil {
-				t.Status = rs.Status
-			}
-			t.ErrorRate, t.P50, t.P99 = m.ErrorRate, millis(m.P50), millis(m.P99)
+	if routing != nil {
+		if out.Listen == "" {
+			out.Listen = routing.Listen
 		}
-		out.Releases = append(out.Releases, t)
+		for _, rel := range routing.Releases {
+			t := releaseTraffic{ID: rel.ID, Version: rel.Version, Role: rel.Role, Weight: rel.Weight, Backends: len(rel.Backends),
+				Status: map[string]int64{}}
+			if counted != nil && counted.Releases[rel.ID] != nil {
+				t.count(counted.Releases[rel.ID], window)
+			}
+			out.Releases = append(out.Releases, t)
+		}
 	}
+	addSeries(&out, series, counted, window)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -170,6 +194,9 @@ func (s *Server) rollout(ctx context.Context, es *store.EnvState) (*rolloutJSON,
 	var cfg release.Config
 	if json.Unmarshal(rel.Config, &cfg) == nil && cfg.Strategy == release.Canary {
 		out.Steps = cfg.Steps
+	}
+	if out.Changes, err = s.weightChanges(ctx, rel.ID); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

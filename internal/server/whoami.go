@@ -26,10 +26,11 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	out := struct {
 		KeyID   string      `json:"key_id"`
 		Name    string      `json:"name"`
+		User    string      `json:"user,omitempty"`
 		Grants  []grantJSON `json:"grants"`
 		Created *time.Time  `json:"created_at,omitempty"`
 		Expires *time.Time  `json:"expires_at,omitempty"`
-	}{KeyID: p.KeyID, Name: p.Name, Grants: []grantJSON{}}
+	}{KeyID: p.KeyID, Name: p.Name, User: p.User, Grants: []grantJSON{}}
 	for _, g := range p.Grants {
 		out.Grants = append(out.Grants, grantJSON{Grant: g.String(), Role: g.Role, Project: g.Project, Env: g.Env, Actions: auth.Permissions(g.Role)})
 	}

@@ -232,6 +232,7 @@ type Store interface {
 	Approvals() ApprovalStore
 	Control() ControlStore
 	Secrets() SecretStore
+	Suppressions() SuppressionStore
 	// ArtifactDir is the folder where artifact copies of a run's job are kept.
 	ArtifactDir(runID, jobID string) string
 	Close() error
@@ -512,6 +513,10 @@ type APIKey struct {
 	ExpiresAt  time.Time
 	LastUsedAt time.Time
 	RevokedAt  time.Time
+	// User is the user account this key is a login session of, "" for a
+	// key made with sluice keys or the keys API. Disabling the user or
+	// setting their password revokes it.
+	User string
 }
 
 // Project is a repository the control plane builds: where to fetch it, and
@@ -549,6 +554,7 @@ type ControlStore interface {
 	// lease has not expired. Several control planes on one database elect
 	// one scheduler this way.
 	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	UserStore
 }
 
 // Secret is a stored secret: its value sealed (encrypted and

@@ -75,6 +75,9 @@ func apiRequest(r *http.Request, key, method, path string, body io.Reader) (*htt
 	if err != nil {
 		return nil, fmt.Errorf("API request %s %s: %w", method, path, err)
 	}
+	if body == nil {
+		req.Body = http.NoBody // as a served request has: the API's handlers read it
+	}
 	req.RemoteAddr = r.RemoteAddr
 	req.Host = r.Host
 	req.Header.Set("Authorization", "Bearer "+key)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,34 +18,38 @@ type apiTraffic struct {
 	Listen     string           `json:"listen"`
 	Gateway    string           `json:"gateway"`
 	Generation int64            `json:"generation"`
+	Time       *time.Time       `json:"time"` // the gateway's clock; nil when it did not answer
 	Rollout    *apiRollout      `json:"rollout"`
 	Releases   []apiRelTraffic  `json:"releases"`
+	Former     []apiRelTraffic  `json:"former"`
 	Blocked    map[string]int64 `json:"blocked"`
 }
 
 type apiRollout struct {
-	Release  string `json:"release"`
-	Version  string `json:"version"`
-	Strategy string `json:"strategy"`
-	State    string `json:"state"`
-	Weight   int    `json:"weight"`
-	Step     int    `json:"step"`
-	Steps    []int  `json:"steps"`
-	Request  string `json:"request"`
-	Message  string `json:"message"`
+	Release  string            `json:"release"`
+	Version  string            `json:"version"`
+	Strategy string            `json:"strategy"`
+	State    string            `json:"state"`
+	Weight   int               `json:"weight"`
+	Step     int               `json:"step"`
+	Steps    []int             `json:"steps"`
+	Request  string            `json:"request"`
+	Message  string            `json:"message"`
+	Changes  []apiWeightChange `json:"changes"`
 }
 
 type apiRelTraffic struct {
-	ID        string  `json:"id"`
-	Version   string  `json:"version"`
-	Role      string  `json:"role"`
-	Weight    int     `json:"weight"`
-	Requests  int64   `json:"requests"`
-	InFlight  int64   `json:"in_flight"`
-	Refused   int64   `json:"refused"`
-	ErrorRate float64 `json:"error_rate"`
-	P50       float64 `json:"p50_ms"`
-	P99       float64 `json:"p99_ms"`
+	ID        string     `json:"id"`
+	Version   string     `json:"version"`
+	Role      string     `json:"role"`
+	Weight    int        `json:"weight"`
+	Requests  int64      `json:"requests"`
+	InFlight  int64      `json:"in_flight"`
+	Refused   int64      `json:"refused"`
+	ErrorRate float64    `json:"error_rate"`
+	P50       float64    `json:"p50_ms"`
+	P99       float64    `json:"p99_ms"`
+	Series    *apiSeries `json:"series"`
 }
 
 // apiReleaseRow is one release of GET .../releases.
@@ -84,6 +89,7 @@ type envView struct {
 	Gateway     string
 	Traffic     *apiTraffic
 	Bar         []barSeg
+	Charts      *chartsView
 	Rollout     *apiRollout
 	InProgress  bool
 	TrafficURL  string
@@ -128,6 +134,7 @@ func (u *UI) environment(r *http.Request, s *session) (*envView, error) {
 		return nil, err
 	}
 	ev.Bar = trafficBar(ev.Env, ev.Traffic)
+	ev.Charts = buildCharts(chartsURL(env), ev.Traffic)
 	if c := ev.Env.Candidate; ev.Rollout == nil && c != nil {
 		ev.Rollout = &apiRollout{Release: c.ID, Version: c.Version, Strategy: c.Strategy, State: c.State, Weight: c.Weight, Message: c.Message}
 	}
@@ -144,6 +151,39 @@ func (u *UI) environment(r *http.Request, s *session) (*envView, error) {
 	ev.CanAbort = s.can(auth.Rollback, "", env) && ev.InProgress
 	ev.CanRollback = s.can(auth.Rollback, "", env) && ev.Env.Candidate == nil && ev.Env.Live != nil
 	return ev, nil
+}
+
+// chartsURL is where the page's script fetches the charts drawn again.
+func chartsURL(env string) string { return apiPath("/ui/api/environments", env) + "/charts" }
+
+// envCharts answers GET /ui/api/environments/{env}/charts with the
+// environment page's charts alone, an HTML fragment drawn from the
+// traffic as the page draws it: the page's script swaps it in while a
+// rollout goes on.
+func (u *UI) envCharts(w http.ResponseWriter, r *http.Request, s *session) {
+	env := r.PathValue("env")
+	if !refRE.MatchString(env) {
+		http.NotFound(w, r)
+		return
+	}
+	var t apiTraffic
+	if err := u.getJSON(r, s, apiPath("/api/v1/environments", env)+"/traffic", &t); err != nil {
+		status := http.StatusBadGateway
+		var ae *apiError
+		if errors.As(err, &ae) {
+			status = ae.Status
+		}
+		http.Error(w, "the traffic could not be read", status)
+		return
+	}
+	var buf bytes.Buffer
+	if err := u.pages.t["environment"].ExecuteTemplate(&buf, "charts", buildCharts(chartsURL(env), &t)); err != nil {
+		u.o.Logger.Error("web: render charts", "env", env, "request_id", w.Header().Get("X-Request-Id"), "err", err)
+		http.Error(w, "the charts could not be drawn", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = buf.WriteTo(w)
 }
 
 // trafficBar splits the bar by the routing table's weights when the API

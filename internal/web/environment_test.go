@@ -77,6 +77,11 @@ func TestEnvironmentPage(t *testing.T) {
 	if strings.Contains(p.body, `data-follow="1"`) || strings.Contains(p.body, `data-testid="promote"`) {
 		t.Error("staging is followed live or offers to promote without a rollout")
 	}
+	// Rollback's API route reads an optional body: the UI's call, which
+	// has none, reaches it (and its refusal) like a served request.
+	p = b.post("/environments/staging/rollback", url.Values{"csrf": {b.csrf(p)}}, nil)
+	wantStatus(t, "rollback without delivery", p, http.StatusServiceUnavailable)
+	wantContains(t, "the rollback's refusal", p.body, "this server does not act on releases")
 
 	// A viewer sees the page without buttons; posting anyway is refused by
 	// the API with the permission it lacks.

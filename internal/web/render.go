@@ -44,7 +44,7 @@ type pages struct {
 }
 
 // pageNames are the templates/<name>.html files that are pages.
-var pageNames = []string{"login", "overview", "run", "approvals", "environment", "findings", "audit", "runs", "error"}
+var pageNames = []string{"login", "overview", "run", "approvals", "environment", "findings", "audit", "runs", "events", "error"}
 
 func loadPages(a *assets) *pages {
 	funcs := template.FuncMap{

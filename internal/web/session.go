@@ -27,7 +27,10 @@ type session struct {
 	id    string
 	key   string
 	keyID string
-	// user names who is logged in: the key's name.
+	// minted says the key was made for this session by a user's login
+	// (POST /api/v1/sessions): logging out revokes it.
+	minted bool
+	// user names who is logged in: the user, or the key's name.
 	user string
 	// grants are the key's grants as the API told them at login. They
 	// only decide which buttons a page shows; the API checks every call.
@@ -80,9 +83,10 @@ func (s *session) can(action auth.Action, project, env string) bool {
 }
 
 // create starts a session for key and returns a copy of it.
-func (ss *sessions) create(key, keyID, user string, grants []auth.Grant) session {
+func (ss *sessions) create(key, keyID, user string, grants []auth.Grant, minted bool) session {
 	now := ss.now()
-	s := &session{id: randomToken(), key: key, keyID: keyID, user: user, grants: grants, csrf: randomToken(), created: now, seen: now}
+	s := &session{id: randomToken(), key: key, keyID: keyID, minted: minted, user: user, grants: grants, csrf: randomToken(),
+		created: now, seen: now}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.m) >= maxSessions {

@@ -30,9 +30,9 @@ func (cs controlStore) CreateKey(ctx context.Context, k *store.APIKey, audit *st
 		return fmt.Errorf("create key %s: %w", k.ID, err)
 	}
 	err = cs.tx(ctx, audit, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, hash, grants, signing_key, created_by, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			k.ID, k.Name, k.Hash, grants, k.SigningKey, k.CreatedBy, k.CreatedAt, ts(k.ExpiresAt))
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, hash, grants, signing_key, created_by, created_at, expires_at, user_name)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			k.ID, k.Name, k.Hash, grants, k.SigningKey, k.CreatedBy, k.CreatedAt, ts(k.ExpiresAt), k.User)
 		return err
 	})
 	if err != nil {
@@ -41,7 +41,7 @@ func (cs controlStore) CreateKey(ctx context.Context, k *store.APIKey, audit *st
 	return nil
 }
 
-const keyColumns = `id, name, hash, grants, signing_key, created_by, created_at, expires_at, last_used_at, revoked_at`
+const keyColumns = `id, name, hash, grants, signing_key, created_by, created_at, expires_at, last_used_at, revoked_at, user_name`
 
 // scanKey reads one row of keyColumns.
 func scanKey(row pgx.CollectableRow) (*store.APIKey, error) {
@@ -50,7 +50,7 @@ func scanKey(row pgx.CollectableRow) (*store.APIKey, error) {
 		grants             string
 		cat, exp, used, rv pgtype.Timestamptz
 	)
-	if err := row.Scan(&k.ID, &k.Name, &k.Hash, &grants, &k.SigningKey, &k.CreatedBy, &cat, &exp, &used, &rv); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &k.Hash, &grants, &k.SigningKey, &k.CreatedBy, &cat, &exp, &used, &rv, &k.User); err != nil {
 		return nil, err
 	}
 	var err error

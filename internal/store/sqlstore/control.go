@@ -36,8 +36,8 @@ func (cs controlStore) CreateKey(ctx context.Context, k *store.APIKey, audit *st
 		return err
 	}
 	err = cs.tx(ctx, audit, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, name, hash, grants, signing_key, created_by, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.ID, k.Name, k.Hash, grants, k.SigningKey, k.CreatedBy, nanos(k.CreatedAt), nanos(k.ExpiresAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, name, hash, grants, signing_key, created_by, created_at, expires_at, user_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, k.ID, k.Name, k.Hash, grants, k.SigningKey, k.CreatedBy, nanos(k.CreatedAt), nanos(k.ExpiresAt), k.User)
 		return err
 	})
 	if err != nil {
@@ -46,7 +46,7 @@ func (cs controlStore) CreateKey(ctx context.Context, k *store.APIKey, audit *st
 	return nil
 }
 
-const keyColumns = `id, name, hash, grants, signing_key, created_by, created_at, expires_at, last_used_at, revoked_at`
+const keyColumns = `id, name, hash, grants, signing_key, created_by, created_at, expires_at, last_used_at, revoked_at, user_name`
 
 func scanKey(row interface{ Scan(...any) error }) (*store.APIKey, error) {
 	var (
@@ -54,7 +54,7 @@ func scanKey(row interface{ Scan(...any) error }) (*store.APIKey, error) {
 		grants             string
 		cat, exp, used, rv sql.NullInt64
 	)
-	if err := row.Scan(&k.ID, &k.Name, &k.Hash, &grants, &k.SigningKey, &k.CreatedBy, &cat, &exp, &used, &rv); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &k.Hash, &grants, &k.SigningKey, &k.CreatedBy, &cat, &exp, &used, &rv, &k.User); err != nil {
 		return nil, err
 	}
 	var err error

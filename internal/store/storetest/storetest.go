@@ -37,7 +37,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Releases", releaseTests},
 		{"Approvals", approvalTests},
 		{"Control", controlTests},
+		{"Users", userTests},
 		{"Secrets", secretTests},
+		{"Suppressions", suppressionTests},
 		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {

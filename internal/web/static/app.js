@@ -309,12 +309,14 @@
 
   // followTraffic polls an environment's traffic every two seconds while
   // a rollout goes on and rewrites the bar and the numbers in place
-  // (attributes and textContent only).
+  // (attributes and textContent only); the charts over time are drawn
+  // again by the server and swapped in whole.
   function followTraffic(section) {
     var url = section.getAttribute("data-url");
-    if (!url || section.getAttribute("data-follow") !== "1") {
+    if (!url) {
       return;
     }
+    var active = section.getAttribute("data-follow") === "1";
     function text(el, value) {
       if (el && el.textContent !== value) {
         el.textContent = value;
@@ -351,16 +353,57 @@
       }
       return !t.rollout || !!FINAL[t.rollout.state] || /^(live|failed|aborted|rolled_back)$/.test(t.rollout.state);
     }
-    var timer = setInterval(function () {
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (res) { return res.ok ? res.json() : null; })
-        .then(function (t) {
-          if (t && apply(t)) {
-            clearInterval(timer);
-            text(document.getElementById("gateway-state"), (t.gateway || "unknown") + " (the rollout ended; reload for the new state)");
+    function redrawCharts() {
+      var old = document.getElementById("charts");
+      var chartsURL = old && old.getAttribute("data-url");
+      if (!chartsURL) {
+        return;
+      }
+      fetch(chartsURL, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (res) { return res.ok ? res.text() : null; })
+        .then(function (html) {
+          var fresh = html && new DOMParser().parseFromString(html, "text/html").getElementById("charts");
+          var cur = document.getElementById("charts");
+          if (fresh && cur) {
+            cur.replaceWith(document.importNode(fresh, true));
           }
         })
         .catch(function () { /* the next poll tries again */ });
-    }, 2000);
+    }
+    // While a rollout goes on, every two seconds: the bar, the numbers and
+    // the charts in place. Otherwise every ten seconds, to notice one
+    // starting. When a rollout starts or ends (two polls in a row agree
+    // it did), the page is loaded again: its releases and buttons change.
+    var last = null;
+    // A page whose own state and the API's disagree for good (a candidate
+    // whose release is gone) reloads once, not forever.
+    var RELOADED = "sluice-reloaded:" + location.pathname;
+    function reloadedLately() {
+      var at = Number(sessionStorage.getItem(RELOADED) || 0);
+      return Date.now() - at < 30000;
+    }
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (t) {
+          if (!t) {
+            return;
+          }
+          var now = !!t.rollout && !/^(live|failed|aborted|rolled_back|superseded)$/.test(t.rollout.state);
+          if (last !== null && now === last && now !== active && !reloadedLately()) {
+            sessionStorage.setItem(RELOADED, String(Date.now()));
+            location.reload();
+            return;
+          }
+          last = now;
+          if (active) {
+            redrawCharts();
+            apply(t);
+          }
+        })
+        .catch(function () { /* the next poll tries again */ })
+        .then(function () { setTimeout(poll, active ? 2000 : 10000); });
+    }
+    setTimeout(poll, active ? 2000 : 10000);
   }
 })();
