@@ -157,6 +157,8 @@ func TestUIGoodbooks(t *testing.T) {
 	b.waitText(t, `[data-testid=rollout]`, regexp.MustCompile(`3\.0\.0 by canary`), 5*time.Second)
 	b.screenshot(t, "gb-11-canary")
 	b.waitText(t, legend, regexp.MustCompile(`3\.0\.0\s+candidate:\s+50%`), 30*time.Second)
+	b.waitText(t, `[data-testid=env-candidate]`, regexp.MustCompile(`3\.0\.0 50% of traffic`), 5*time.Second)
+	b.waitText(t, `#rollout-message`, regexp.MustCompile(`step 3 of 4`), 5*time.Second)
 	b.screenshot(t, "gb-12-canary-50")
 	if !evalJS[bool](t, b, `window.__sluiceSamePage === true`) {
 		t.Error("the environment page reloaded to show the canary's steps; it should update itself")

@@ -96,6 +96,10 @@ type chartLine struct {
 
 type chartPoint struct{ X, Y float64 }
 
+// minStepLabelGap is the least distance, in the chart's units, between two
+// step labels ("100%" is about 24 wide).
+const minStepLabelGap = 28
+
 // chartStep marks a change of the rollout's weight.
 type chartStep struct {
 	X     float64
@@ -192,6 +196,15 @@ func buildCharts(url string, t *apiTraffic) *chartsView {
 			if !c.Time.Before(start) && !c.Time.After(end) {
 				steps = append(steps, chartStep{X: x(c.Time), Label: strconv.Itoa(c.Weight) + "%"})
 			}
+		}
+		// Steps seconds apart would write their labels over each other:
+		// the newest label of a crowd is kept, the others' lines stay.
+		for i, kept := len(steps)-1, math.Inf(1); i >= 0; i-- {
+			if kept-steps[i].X < minStepLabelGap {
+				steps[i].Label = ""
+				continue
+			}
+			kept = steps[i].X
 		}
 	}
 	var lastSuccess, lastP99 []string

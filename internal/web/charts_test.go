@@ -121,6 +121,13 @@ func TestBuildCharts(t *testing.T) {
 		t.Errorf("success axis of the stable release: %s", got)
 	}
 	// Nothing to draw.
+	// Steps seconds apart keep their lines; only the newest of a crowd
+	// keeps its label.
+	tr.Rollout.Changes = []apiWeightChange{{Time: at(9, 0), Weight: 10}, {Time: at(9, 5), Weight: 25}, {Time: at(9, 10), Weight: 50}}
+	steps := buildCharts("", tr).Charts[0].Steps
+	if len(steps) != 3 || steps[0].Label != "" || steps[1].Label != "" || steps[2].Label != "50%" {
+		t.Errorf("crowded steps %+v; want three lines, the label of 50%% only", steps)
+	}
 	if cv := buildCharts("", &apiTraffic{Time: &now}); len(cv.Charts) != 0 || cv.Down {
 		t.Errorf("no traffic: %+v", cv)
 	}

@@ -337,6 +337,7 @@
           text(seg.querySelector("title"), (rel.version || rel.id) + " (" + rel.role + "): " + w + "%");
         }
         x += w;
+        text(byAttr("data-weight-of", rel.id, document), w + "% of traffic");
         text(field(byAttr("data-release", rel.id, section.querySelector(".legend")), "weight"), w + "%");
         var row = byAttr("data-release", rel.id, section.querySelector("tbody"));
         text(field(row, "weight"), w + "%");
@@ -350,6 +351,7 @@
       if (t.rollout) {
         text(document.getElementById("rollout-state"), t.rollout.state);
         text(document.getElementById("rollout-step"), String(t.rollout.step));
+        text(document.getElementById("rollout-message"), t.rollout.message || "");
       }
       return !t.rollout || !!FINAL[t.rollout.state] || /^(live|failed|aborted|rolled_back)$/.test(t.rollout.state);
     }
