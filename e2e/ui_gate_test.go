@@ -125,6 +125,8 @@ func TestUIBlockedGate(t *testing.T) {
 	b.waitText(t, `article.decision[data-env=staging][data-outcome=pass] h3`, regexp.MustCompile(`staging`), 10*time.Second)
 	b.waitText(t, `#logs-deploy`, regexp.MustCompile(`deployed to staging`), 10*time.Second)
 	b.waitText(t, `#logs-deploy`, regexp.MustCompile(`slack-bot-token\s+config/settings\.env:2 \(by platform-security: test workspace token`), 5*time.Second)
+	// The blocked attempt's decision stays on the page, folded.
+	b.waitText(t, `article.decision[data-env=staging] [data-testid=earlier-decisions] summary`, regexp.MustCompile(`^1 earlier decision for staging$`), 5*time.Second)
 	b.screenshot(t, "gate-05-passed-after-suppression")
 	b.noConsoleErrors(t)
 }

@@ -134,6 +134,12 @@ func (d *deliveryEnv) status(ctx context.Context, only string) ([]envStatus, err
 	}
 	gw := delivery.GatewayDir(d.data)
 	stats, statsErr := gateway.FetchStats(ctx, gw)
+	health := &gateway.Health{}
+	if statsErr == nil {
+		if h, err := gateway.FetchHealth(ctx, gw); err == nil {
+			health = h
+		}
+	}
 	table, _ := route.Load(gw)
 	var out []envStatus
 	for _, name := range envs {
@@ -150,6 +156,8 @@ func (d *deliveryEnv) status(ctx context.Context, only string) ([]envStatus, err
 		s := envStatus{Env: name, URL: "http://" + es.Listen, Gateway: "up"}
 		if statsErr != nil {
 			s.Gateway = "down: " + statsErr.Error()
+		} else if l, ok := health.Listeners[name]; ok && l.Error != "" {
+			s.Gateway = "up, but not serving this environment: " + l.Error
 		}
 		for _, ref := range []struct {
 			id  string

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -152,7 +153,16 @@ func (r GatewayRouter) Route(ctx context.Context, env, listen string, releases [
 	if err := route.Save(r.Dir, t); err != nil {
 		return err
 	}
-	return gateway.Reload(ctx, r.Dir)
+	ls, err := gateway.ReloadListeners(ctx, r.Dir)
+	if err != nil {
+		return err
+	}
+	// The table is applied either way; a taken address is told apart so
+	// the controller can pick another one for a new environment.
+	if l, ok := ls[env]; ok && l.Addr == "" && strings.Contains(l.Error, "address already in use") {
+		return fmt.Errorf("%w: %s is taken by another program: %s", release.ErrListenBusy, listen, l.Error)
+	}
+	return nil
 }
 
 // lockFile takes an exclusive lock on path, waiting for it.

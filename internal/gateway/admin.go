@@ -174,13 +174,16 @@ func (g *Gateway) handleSeries(w http.ResponseWriter, r *http.Request) {
 type reloadResult struct {
 	Generation int64  `json:"generation"`
 	Error      string `json:"error,omitempty"`
+	// Listeners are the environments' listeners once the table applied:
+	// a deployer learns at once that an address is taken.
+	Listeners map[string]ListenerStatus `json:"listeners,omitempty"`
 }
 
 func (g *Gateway) handleReload(w http.ResponseWriter, _ *http.Request) {
 	gen, err := g.reload(true)
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, reloadResult{Generation: gen})
+		writeJSON(w, http.StatusOK, reloadResult{Generation: gen, Listeners: g.Listeners()})
 	case errors.Is(err, errNoTable):
 		writeJSON(w, http.StatusNotFound, reloadResult{Generation: gen, Error: err.Error()})
 	case errors.Is(err, errStale):

@@ -66,11 +66,29 @@ func FetchSeries(ctx context.Context, dir, env string) (*Series, error) {
 // instead of at its next poll. It fails when the table is invalid or older
 // than the one served; the gateway then keeps its current table.
 func Reload(ctx context.Context, dir string) error {
+	_, err := ReloadListeners(ctx, dir)
+	return err
+}
+
+// FetchHealth returns the gateway's health: its table's generation and
+// each environment's listener (with why it is not open, if it is not).
+func FetchHealth(ctx context.Context, dir string) (*Health, error) {
+	var h Health
+	if err := call(ctx, dir, http.MethodGet, "/healthz", &h); err != nil {
+		return nil, fmt.Errorf("fetch gateway health: %w", err)
+	}
+	return &h, nil
+}
+
+// ReloadListeners is Reload, returning the state of every environment's
+// listener once the table applied (an address another program holds is
+// an Error there).
+func ReloadListeners(ctx context.Context, dir string) (map[string]ListenerStatus, error) {
 	var res reloadResult
 	if err := call(ctx, dir, http.MethodPost, "/v1/reload", &res); err != nil {
-		return fmt.Errorf("reload gateway routing table: %w", err)
+		return nil, fmt.Errorf("reload gateway routing table: %w", err)
 	}
-	return nil
+	return res.Listeners, nil
 }
 
 // call sends an authenticated admin request and decodes a 200 answer into out.

@@ -76,6 +76,10 @@ type apiDecision struct {
 		} `json:"reasons"`
 		Blocking []json.RawMessage `json:"blocking"`
 	} `json:"decision"`
+	// Earlier are the environment's earlier decisions in the run (an
+	// attempt blocked before a suppression let the next one through),
+	// newest first; the page fills them in.
+	Earlier []apiDecision `json:"-"`
 }
 
 type apiApproval struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,6 +25,10 @@ type runView struct {
 	// Decisions are the latest gate decision of each environment.
 	Decisions     []apiDecision
 	DecisionsNote string
+	// Artifacts are the files the jobs saved; ArtifactsNote says why
+	// they are not shown when the API refused or failed.
+	Artifacts     []artifactView
+	ArtifactsNote string
 	// Live is set while the run may still change: app.js streams its
 	// logs from StreamURL and polls its jobs at StatusURL.
 	Live      bool
@@ -53,8 +58,8 @@ func live(status string) bool {
 	return true
 }
 
-// runPage shows a run: its header, job graph, jobs, gate decisions and
-// every job's logs (streamed live while it runs).
+// runPage shows a run: its header, job graph, jobs, gate decisions,
+// artifacts and every job's logs (streamed live while it runs).
 func (u *UI) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	ref := r.PathValue("ref")
 	if !refRE.MatchString(ref) {
@@ -91,6 +96,10 @@ func (u *UI) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	rv.DecisionsNote = n
 	rv.Decisions = latestPerEnv(ds.Decisions)
+	if rv.Artifacts, rv.ArtifactsNote, fatal = u.runArtifacts(r, s, rv.Run.ID); fatal != nil {
+		u.fail(w, r, s, fatal)
+		return
+	}
 	if rv.Live = live(rv.Run.Status); rv.Live {
 		rv.StreamURL = apiPath("/ui/api/runs", rv.Run.ID) + "/logs/stream"
 		rv.StatusURL = apiPath("/ui/api/runs", rv.Run.ID)
@@ -168,11 +177,16 @@ func (u *UI) runLogs(r *http.Request, s *session, base string, jobs []apiJob) ([
 // latestPerEnv keeps the newest decision of each environment, ordered as
 // environments are promoted through.
 func latestPerEnv(ds []apiDecision) []apiDecision {
+	ds = slices.Clone(ds)
+	slices.SortStableFunc(ds, func(a, b apiDecision) int { return cmp.Compare(b.ID, a.ID) }) // newest first
 	latest := map[string]apiDecision{}
 	for _, d := range ds {
-		if cur, ok := latest[d.Env]; !ok || d.ID > cur.ID {
-			latest[d.Env] = d
+		if cur, ok := latest[d.Env]; ok {
+			cur.Earlier = append(cur.Earlier, d)
+			latest[d.Env] = cur
+			continue
 		}
+		latest[d.Env] = d
 	}
 	names := make([]string, 0, len(latest))
 	for e := range latest {

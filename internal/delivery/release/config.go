@@ -73,6 +73,9 @@ type Config struct {
 	// Listen is the gateway address of the environment from its url:, ""
 	// when sluice picks one.
 	Listen string `json:"listen,omitempty"`
+	// pickListen says Listen was picked for an environment not served
+	// yet, so another free address may replace it when it is taken.
+	pickListen bool
 }
 
 // SmokeStep is a command run against the candidate's own address (URL in

@@ -122,6 +122,9 @@ var (
 	// ErrRolledBack: the release was rolled back (or aborted); the
 	// environment is back on its previous release.
 	ErrRolledBack = errors.New("release rolled back")
+	// ErrListenBusy: the router applied the routes, but another program
+	// holds the environment's address, so the gateway cannot serve it.
+	ErrListenBusy = errors.New("the environment's address is taken")
 )
 
 // DeployRequest asks for a new release.
@@ -195,6 +198,9 @@ func (c *Controller) Deploy(ctx context.Context, req DeployRequest) (*store.Rele
 		if es.Listen, err = freeAddr(); err != nil {
 			return nil, err
 		}
+		// A port free a moment ago may be taken before the gateway binds
+		// it: publish then picks another for this new environment.
+		cfg.pickListen = es.Live == ""
 	} else if cfg.Listen != "" && cfg.Listen != es.Listen {
 		es.Listen = cfg.Listen
 	}

@@ -3,6 +3,7 @@ package release
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -123,7 +124,22 @@ func (c *Controller) publish(ctx context.Context, cfg *Config, env string, ws ..
 		}
 		rs = append(rs, route.Release{ID: w.rel.ID, Version: w.rel.Version, Role: w.role, Weight: w.weight, Backends: addrs(w.ins)})
 	}
-	if err := c.o.Router.Route(context.WithoutCancel(ctx), env, listen, rs, RouteOptions{Sticky: cfg.Sticky, Header: cfg.Header, Edge: cfg.Edge}); err != nil {
+	ro := RouteOptions{Sticky: cfg.Sticky, Header: cfg.Header, Edge: cfg.Edge}
+	err := c.o.Router.Route(context.WithoutCancel(ctx), env, listen, rs, ro)
+	for try := 0; errors.Is(err, ErrListenBusy) && cfg.pickListen && try < 5; try++ {
+		if listen, err = freeAddr(); err != nil {
+			break
+		}
+		cfg.Listen = listen
+		err = c.o.Router.Route(context.WithoutCancel(ctx), env, listen, rs, ro)
+	}
+	switch {
+	case errors.Is(err, ErrListenBusy):
+		// The gateway keeps trying to bind it and reports the environment
+		// degraded ('sluice status'); the routes themselves are in place.
+		c.o.Logger.Warn("the gateway cannot serve the environment yet", "env", env, "err", err)
+		return nil
+	case err != nil:
 		return fmt.Errorf("route %s: %w", env, err)
 	}
 	return nil
