@@ -25,4 +25,11 @@ func TestDemo(t *testing.T) {
 		expectContains(t, r, "stderr", r.stderr, want)
 	}
 	expectContains(t, r, "stderr", r.stderr, "rolled it back), 0 by anything else.")
+	// With terraform at hand, staging's infrastructure is planned, checked,
+	// judged and applied as code.
+	if _, err := exec.LookPath("terraform"); err == nil {
+		for _, want := range []string{"Plan: 2 to add, 0 to change, 0 to destroy.", "Apply complete! Resources: 2 added, 0 changed, 0 destroyed."} {
+			expectContains(t, r, "stdout", r.stdout, want)
+		}
+	}
 }

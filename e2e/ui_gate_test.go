@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"math/big"
 	"net/http"
+	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,8 +104,20 @@ func TestUIBlockedGate(t *testing.T) {
 	findingsURL := b.location()
 	b.do(t, "log out", chromedp.Click(chromedp.CSS(`[data-testid=logout]`)))
 	b.waitVisible(t, `#login input[name=key]`, 10*time.Second)
-	b.login(t, cp.url, cp.key(t, "sec", "approver@demo", "developer@demo"))
-	b.waitVisible(t, `[data-testid=logout]`, 10*time.Second)
+	// She has a user account, not a key.
+	password := randomToken(t, alnum, 20)
+	add := exec.Command(sluiceBin, "--data", cp.data, "users", "add", "sec", "--grant", "approver@demo", "--grant", "developer@demo", "--password-stdin")
+	add.Dir, add.Env, add.Stdin = cp.dir, sluiceEnv(), strings.NewReader(password+"\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("sluice users add: %v\n%s", err, out)
+	}
+	b.navigate(t, cp.url+"/login")
+	b.do(t, "log in with the user account",
+		chromedp.SendKeys(chromedp.CSS(`input[name=user]`), "sec"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-user-submit]`)),
+	)
+	b.waitText(t, `[data-testid=user]`, regexp.MustCompile(`^sec$`), 10*time.Second)
 	b.navigate(t, findingsURL)
 	b.do(t, "open the finding", chromedp.Click(chromedp.CSS(`[data-testid=finding] summary`)))
 	b.waitVisible(t, `[data-testid=suppress-form] textarea[name=reason]`, 5*time.Second)

@@ -81,6 +81,8 @@ func TestUIGoodbooks(t *testing.T) {
 		b.waitVisible(t, `article.decision[data-env=`+env+`]`, 5*time.Second)
 	}
 	b.waitText(t, `svg#dag [data-job=promote-production] .label`, regexp.MustCompile(`^succeeded$`), 5*time.Second)
+	// The test job's coverage profile is an artifact, downloadable.
+	b.waitVisible(t, `[data-testid=artifact][data-job=test][data-path="cover.out"] a[data-testid=artifact-download]`, 5*time.Second)
 	// Secrets are masked in the logs the page shows.
 	b.waitText(t, `#logs-publish`, regexp.MustCompile(`with token \*\*\*`), 5*time.Second)
 	b.screenshot(t, "gb-03-run")

@@ -257,6 +257,10 @@ func TestUI(t *testing.T) {
 	// The author may not approve their own release.
 	b.navigate(t, cp.url+"/approvals")
 	b.waitVisible(t, `[data-testid=approve]`, 10*time.Second)
+	// The evidence beside the request: findings against the baseline and
+	// what changes against production's live release (none yet).
+	b.waitVisible(t, `[data-testid=findings-diff]`, 5*time.Second)
+	b.waitText(t, `[data-testid=changes]`, regexp.MustCompile(`(?i)`+commit[:7]), 5*time.Second)
 	b.screenshot(t, "ui-06-approvals")
 	b.do(t, "approve as the author",
 		chromedp.SendKeys(chromedp.CSS(`textarea[name=comment]`), "my own change"),

@@ -37,7 +37,7 @@ func TestGoodbooksPipelineParses(t *testing.T) {
 			t.Errorf("job %s timeout = %v, want (0, 10m]", j.ID, j.Timeout.D())
 		}
 	}
-	if want := []string{"lint", "headers", "security", "test", "build", "smoke", "report", "promote-dev", "promote-staging", "dast-staging", "promote-production", "publish"}; !slices.Equal(ids, want) {
+	if want := []string{"lint", "headers", "security", "test", "build", "smoke", "report", "promote-dev", "promote-staging", "infra-staging", "dast-staging", "promote-production", "publish"}; !slices.Equal(ids, want) {
 		t.Fatalf("jobs = %v, want %v", ids, want)
 	}
 	if got := p.Job("build").Needs; !slices.Equal(got, []string{"lint", "test"}) {
@@ -71,6 +71,9 @@ func TestGoodbooksPipelineParses(t *testing.T) {
 		t.Errorf("production environment incomplete: %+v", prod)
 	} else if prod.WAF == nil || prod.WAF.Mode != "enforce" || prod.OpenAPI == nil || !slices.Contains(prod.Gates.Require, "dast") {
 		t.Errorf("production's edge protection or DAST requirement missing: waf %+v, openapi %+v, require %v", prod.WAF, prod.OpenAPI, prod.Gates.Require)
+	}
+	if tf := p.Job("infra-staging").Terraform; tf == nil || tf.Dir != "infra" || !tf.Applies(p.Job("infra-staging")) || tf.Destroy != "approve" {
+		t.Errorf("infra-staging terraform %+v: want infra/ applied to staging, destroys approved", tf)
 	}
 	if got := p.Job("promote-production").Needs; !slices.Contains(got, "dast-staging") {
 		t.Errorf("promote-production needs %v: production must wait for staging's DAST", got)

@@ -29,6 +29,9 @@ log "security tools for the adapter tests (bandit, eslint)"
 log "Chromium for the browser tests of the web UI (e2e)"
 # shellcheck source=scripts/chromium.sh
 . ./scripts/chromium.sh # exports SLUICE_CHROMIUM
+log "terraform for the state backend and terraform job tests"
+# shellcheck source=scripts/terraform.sh
+. ./scripts/terraform.sh # terraform on PATH (OpenTofu built once when missing)
 export SLUICE_REQUIRE_TOOLS=1
 # The browser tests' screenshots, both widths of every page, kept as CI
 # artifacts (relative to the repository).

@@ -7,8 +7,8 @@ import "slices"
 const (
 	// RoleViewer reads runs, releases and findings.
 	RoleViewer = "viewer"
-	// RoleDeveloper reads, runs pipelines (trigger, rerun, cancel) and
-	// lists secret names.
+	// RoleDeveloper reads, runs pipelines (trigger, rerun, cancel),
+	// lists secret names, and reads and writes Terraform states.
 	RoleDeveloper = "developer"
 	// RoleApprover reads, approves or rejects releases, rolls back,
 	// suppresses findings and reads the audit log. It cannot run pipelines.
@@ -64,6 +64,16 @@ const (
 	// ManageUsers creates, lists and disables user accounts and sets
 	// their passwords.
 	ManageUsers Action = "users:manage"
+	// ReadTFState reads the Terraform states sluice keeps as their
+	// backend — their content holds whatever secrets the resources have —
+	// and their versions and diffs.
+	ReadTFState Action = "tfstate:read"
+	// WriteTFState writes Terraform states, locks and unlocks them (with
+	// the lock's id) and restores an earlier version.
+	WriteTFState Action = "tfstate:write"
+	// ManageTFState releases a state's lock without its id (force-unlock)
+	// and deletes a state's current version.
+	ManageTFState Action = "tfstate:manage"
 )
 
 var allActions = []Action{
@@ -71,11 +81,12 @@ var allActions = []Action{
 	ReadReleases, Approve, Deploy, Rollback,
 	ReadFindings, SuppressFinding, ReadAudit,
 	ReadSecrets, ManageSecrets, ManageKeys, ManageProjects, ManageUsers,
+	ReadTFState, WriteTFState, ManageTFState,
 }
 
 var (
 	viewerActions    = []Action{ReadRuns, ReadReleases, ReadFindings}
-	developerActions = append(slices.Clone(viewerActions), TriggerRun, RerunRun, CancelRun, ReadSecrets)
+	developerActions = append(slices.Clone(viewerActions), TriggerRun, RerunRun, CancelRun, ReadSecrets, ReadTFState, WriteTFState)
 	approverActions  = append(slices.Clone(viewerActions), Approve, Rollback, SuppressFinding, ReadAudit)
 )
 
@@ -119,11 +130,17 @@ func ValidRole(role string) bool {
 //	keys:manage                                   x
 //	projects:manage                               x
 //	users:manage                                  x
+//	tfstate:read                 x                x
+//	tfstate:write                x                x
+//	tfstate:manage                                x
 //
 // Approver and developer are split on purpose (least privilege): a CI key
 // that runs pipelines cannot also approve what it ran, and an approver's
 // key cannot start new work. A person who needs both holds two grants. Suppressing a finding is a risk decision, so it sits with the
-// approver, not with the developer whose code raised it.
+// approver, not with the developer whose code raised it. Terraform
+// states go with running pipelines (CI applies them) and hold secrets in
+// the clear, so neither viewers nor approvers read them; releasing
+// someone else's lock without its id, or deleting a state, is an admin's.
 func Permissions(role string) []Action { return slices.Clone(permissions[role]) }
 
 // RoleAllows reports whether role allows action.

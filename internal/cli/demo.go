@@ -124,6 +124,13 @@ func runDemo(ctx context.Context, g *globals, dir string, keep bool, f *runFlags
 	f.file = filepath.Join(dir, "sluice.yaml")
 	f.secrets = []string{demoSecretName}
 	f.vars = append(f.vars, "VERSION=1.0.0-demo")
+	// The infra-staging job plans and applies Terraform: only where a
+	// terraform binary is at hand (the demo needs nothing beyond Go).
+	if _, err := exec.LookPath("terraform"); err == nil {
+		f.vars = append(f.vars, "TERRAFORM=yes")
+	} else {
+		fmt.Fprintln(say, "No terraform on PATH: the infra-staging job (Terraform plan, checks, apply) is skipped.")
+	}
 	f.event = "manual"
 	f.branch = "main"
 	f.commit = "demo"

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,11 +13,13 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/sluice-ci/sluice/internal/engine"
 	"github.com/sluice-ci/sluice/internal/findings"
 	"github.com/sluice-ci/sluice/internal/gate"
 	"github.com/sluice-ci/sluice/internal/gatekeeper"
 	"github.com/sluice-ci/sluice/internal/notify"
 	"github.com/sluice-ci/sluice/internal/store"
+	"github.com/sluice-ci/sluice/internal/tfplan"
 )
 
 // NotifyFile holds the notifications configuration in the data folder;
@@ -119,6 +122,7 @@ func (n *notifier) runEnded(r *store.Run) {
 	}
 	if r.Event == "schedule" {
 		n.newCritical(r)
+		n.drift(r)
 	}
 	if r.Status != store.StatusFailed {
 		return
@@ -162,4 +166,31 @@ func (n *notifier) newCritical(r *store.Run) {
 	n.send(notify.Event{Kind: notify.KindScanNewCritical, Run: fmt.Sprintf("#%d", r.Number),
 		Title: fmt.Sprintf("the scheduled scan of %s found %d new critical %s", r.Pipeline, len(fresh), plural(len(fresh), "finding")),
 		Text:  strings.Join(fresh, "\n"), Fields: map[string]string{"commit": r.Commit}})
+}
+
+// drift notifies each terraform job of a scheduled run whose plan has
+// changes: the live infrastructure no longer matches its configuration
+// (someone changed it by hand, or the configuration moved on unapplied).
+func (n *notifier) drift(r *store.Run) {
+	if n == nil || n.d == nil || n.st == nil {
+		return
+	}
+	evs, err := n.st.Evidence().ListEvidence(context.Background(), r.ID)
+	if err != nil {
+		return
+	}
+	for _, e := range evs {
+		if e.Kind != engine.EvidenceTFPlan {
+			continue
+		}
+		var sum tfplan.Summary
+		if json.Unmarshal(e.Body, &sum) != nil || sum.Add+sum.Change+sum.Destroy == 0 {
+			continue
+		}
+		n.send(notify.Event{Kind: notify.KindTerraformDrift, Run: fmt.Sprintf("#%d", r.Number),
+			Title: fmt.Sprintf("drift: the scheduled plan of job %s in %s has changes", e.JobID, r.Pipeline),
+			Text:  strings.Join(append([]string{sum.String()}, sum.Lines(20)...), "\n"),
+			Fields: map[string]string{"job": e.JobID, "add": strconv.Itoa(sum.Add), "change": strconv.Itoa(sum.Change),
+				"destroy": strconv.Itoa(sum.Destroy), "commit": r.Commit}})
+	}
 }

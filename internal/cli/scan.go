@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/scan"
 	"github.com/sluice-ci/sluice/internal/scan/builtin"
 	"github.com/sluice-ci/sluice/internal/scan/external"
+	"github.com/sluice-ci/sluice/internal/scan/iac"
 	"github.com/sluice-ci/sluice/internal/scan/image"
 	"github.com/sluice-ci/sluice/internal/version"
 	"github.com/spf13/cobra"
@@ -44,6 +45,9 @@ type scanFlags struct {
 	passiveOnly bool
 	archive     string
 	insecure    bool
+	// iacPolicies are folders of the team's own Rego checks for the
+	// terraform and kubernetes scanners.
+	iacPolicies []string
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -118,6 +122,8 @@ failed, 2 the command line is wrong.`,
 	fl.BoolVar(&f.showIgnored, "show-ignored", false, "list findings ignored inline (sluice:ignore) in the table, marked; JSON, SARIF and JUnit always carry them")
 	fl.StringVar(&f.vulnDB, "vuln-db", os.Getenv("SLUICE_VULN_DB"), "folder of the offline OSV database (env SLUICE_VULN_DB; default: your cache folder)")
 	fl.StringArrayVar(&f.imports, "import", nil, "merge another tool's SARIF report (repeatable)")
+	fl.StringArrayVar(&f.iacPolicies, "iac-policies", filepath.SplitList(os.Getenv("SLUICE_IAC_POLICIES")),
+		"a folder of your own Rego checks for the terraform and kubernetes scanners, beside the built-in ones (repeatable; env SLUICE_IAC_POLICIES, a path list)")
 	fl.StringVar(&f.image, "image", "", "also scan this container image from a registry (REF: name:tag or name@sha256:…)")
 	fl.StringVar(&f.archive, "image-archive", "", "also scan this image: a 'docker save' tarball or an OCI layout (folder or tar)")
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP registries for --image")
@@ -169,7 +175,8 @@ func runScan(ctx context.Context, g *globals, path string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	opts := builtin.Options{Image: image.Options{Ref: f.image, Archive: f.archive, Insecure: f.insecure}, DAST: dastOpts}
+	opts := builtin.Options{Image: image.Options{Ref: f.image, Archive: f.archive, Insecure: f.insecure}, DAST: dastOpts,
+		IaC: iac.Options{PolicyDirs: f.iacPolicies}}
 	byName := map[string]scan.Scanner{}
 	for _, s := range builtin.All(opts) {
 		byName[s.Name()] = s

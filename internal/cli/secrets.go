@@ -19,6 +19,7 @@ import (
 	"github.com/sluice-ci/sluice/internal/pipeline/spec"
 	"github.com/sluice-ci/sluice/internal/server"
 	"github.com/sluice-ci/sluice/internal/store"
+	"github.com/sluice-ci/sluice/internal/tfstate"
 	"github.com/spf13/cobra"
 )
 
@@ -206,9 +207,10 @@ func newRotateKeyCmd(g *globals) *cobra.Command {
 		Use:   "rotate-key",
 		Short: "Seal every stored secret, webhook secret and signing key with a new server key",
 		Long: `Make a new server key and seal everything the old one sealed with it: stored
-secrets, projects' webhook secrets and API keys' request-signing keys, in the
-store, then replace DATA/secret.key (the old key is kept as
-DATA/secret.key.old until you delete it). With SLUICE_SECRET_KEY set, give
+secrets, projects' webhook secrets, API keys' request-signing keys and every
+version of the Terraform states kept, in the store, then replace
+DATA/secret.key (the old key is kept as DATA/secret.key.old until you delete
+it). With SLUICE_SECRET_KEY set, give
 the new key as SLUICE_NEW_SECRET_KEY (64 hex characters) and set it as
 SLUICE_SECRET_KEY afterwards. Stop 'sluice up' first.`,
 		Example: "  sluice secrets rotate-key",
@@ -278,6 +280,11 @@ SLUICE_SECRET_KEY afterwards. Stop 'sluice up' first.`,
 					return &exitError{code: ExitFailed, err: err}
 				}
 			}
+			tf := &tfstate.Backend{Store: st, Key: old}
+			tfStates, err := tf.PrepareReseal(ctx, fresh)
+			if err != nil {
+				return &exitError{code: ExitFailed, err: err}
+			}
 			// Keep the new key safe before the store depends on it.
 			keyFile := filepath.Join(data, "secret.key")
 			if os.Getenv("SLUICE_SECRET_KEY") == "" {
@@ -305,8 +312,14 @@ SLUICE_SECRET_KEY afterwards. Stop 'sluice up' first.`,
 					return err
 				}
 			}
+			if err := tf.ApplyReseal(ctx, tfStates); err != nil {
+				return err
+			}
 			if err := st.Audit().AppendAudit(ctx, audit); err != nil {
 				return err
+			}
+			if len(tfStates) > 0 {
+				fmt.Fprintf(g.s.out, "re-sealed %d Terraform state versions\n", len(tfStates))
 			}
 			fmt.Fprintf(g.s.out, "re-sealed %d secrets, %d webhook secrets and %d signing keys with key %s (was %s)\n",
 				len(secrets), len(projects), len(keys), keyID(fresh), keyID(old))

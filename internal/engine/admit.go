@@ -26,6 +26,10 @@ type AdmitRequest struct {
 	Upstream []string
 	// Log writes a line to the job's log (as a sluice system line).
 	Log func(line string)
+	// RequireApproval, when not empty, says why people must approve the
+	// job even where the environment asks for no approval (a Terraform plan
+	// that destroys resources).
+	RequireApproval string
 }
 
 // AdmitFunc decides whether a job bound to an environment (environment:
@@ -36,7 +40,7 @@ type AdmitFunc func(ctx context.Context, req AdmitRequest) error
 // admit asks the Admit hook about pj; nil when there is no hook or the
 // job is not bound to an environment.
 func (x *execution) admit(ctx context.Context, pj *plan.Job, logs *jobLog) error {
-	if x.e.admitFn == nil || pj.Spec.Environment == "" {
+	if x.e.admitFn == nil || pj.Spec.Environment == "" || gatedAtReview(pj) {
 		return nil
 	}
 	x.mu.Lock()
@@ -79,7 +83,7 @@ func (x *execution) upstream(id string) []string {
 // exactly what the scan found. A missing report is no error here: the
 // gate's require: check fails closed on a scanner that did not report.
 func (x *execution) keepEvidence(ctx context.Context, pj *plan.Job) error {
-	if len(pj.Spec.Scan) == 0 {
+	if len(pj.Spec.Scan) == 0 && pj.Spec.Terraform == nil {
 		return nil
 	}
 	path := filepath.Join(x.e.ReportDir(x.run.ID), safeName(pj.ID)+".json")

@@ -161,6 +161,14 @@ func (x *execution) jobSteps(ctx, persistCtx context.Context, pj *plan.Job, j *s
 			x.finishStep(persistCtx, st, store.StatusSkipped, why, 0)
 			continue
 		}
+		if s.TerraformReview {
+			status, reason := x.reviewPlan(ctx, persistCtx, pj, st, logs)
+			x.finishStep(persistCtx, st, status, reason, 0)
+			if status != store.StatusSucceeded && !failed {
+				failed, failReason = true, fmt.Sprintf("step %q: %s", st.Name, reason)
+			}
+			continue
+		}
 		res, sysErr := x.runStep(ctx, persistCtx, j, s, st, env, logs)
 		if sysErr != nil {
 			return store.StatusFailed, sysErr.Error(), 0, sysErr

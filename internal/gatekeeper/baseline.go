@@ -63,6 +63,21 @@ type Baseline struct {
 // decision recorded since on an earlier run): then no one can say which
 // of the run's findings are new.
 func UsedBaseline(ctx context.Context, st store.Store, run *store.Run) (*Baseline, error) {
+	return usedBaseline(ctx, st, run, "")
+}
+
+// EnvBaseline is UsedBaseline for env's gate alone: the baseline of the
+// newest decision of run in env that judged against one, checked the same
+// way; nil when there is none or it cannot be told any more.
+func EnvBaseline(ctx context.Context, st store.Store, run *store.Run, env string) (*Baseline, error) {
+	if env == "" {
+		return nil, nil
+	}
+	return usedBaseline(ctx, st, run, env)
+}
+
+// usedBaseline looks at the decisions of env ("" for every environment).
+func usedBaseline(ctx context.Context, st store.Store, run *store.Run, env string) (*Baseline, error) {
 	ds, err := st.Decisions().ListDecisions(ctx, run.ID)
 	if err != nil {
 		return nil, fmt.Errorf("decisions of run %s: %w", run.ID, err)
@@ -71,7 +86,7 @@ func UsedBaseline(ctx context.Context, st store.Store, run *store.Run) (*Baselin
 	for i := len(ds) - 1; i >= 0; i-- {
 		d := ds[i]
 		want := d.Digests["baseline"]
-		if want == "" || tried[d.Env+" "+want] {
+		if want == "" || env != "" && d.Env != env || tried[d.Env+" "+want] {
 			continue
 		}
 		tried[d.Env+" "+want] = true

@@ -259,7 +259,16 @@ func (k *Keeper) Admit(ctx context.Context, req engine.AdmitRequest) error {
 		return fmt.Errorf("gate %s blocked: %s (see: sluice gate --env %s --run %d)",
 			req.Env, j.Decision.Summary(), req.Env, run.Number)
 	}
-	return k.awaitApproval(ctx, req, k.Pipeline.Environment(req.Env).Approval)
+	a := k.Pipeline.Environment(req.Env).Approval
+	if req.RequireApproval != "" {
+		if a == nil || a.Min <= 0 {
+			// The environment asks no approval; this change still needs
+			// a second person.
+			a = &spec.Approval{Min: 1, NotAuthor: true}
+		}
+		req.Log(req.RequireApproval + ": it needs approval")
+	}
+	return k.awaitApproval(ctx, req, a)
 }
 
 func jsonDigest(v any) (string, error) {

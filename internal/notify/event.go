@@ -25,12 +25,13 @@ const (
 	KindReleaseDeployed   = "release.deployed"    // a release finished rolling out
 	KindReleaseRolledBack = "release.rolled_back" // a release was rolled back
 	KindScanNewCritical   = "scan.new_critical"   // a scheduled scan found new critical findings
+	KindTerraformDrift    = "terraform.drift"     // a scheduled Terraform plan found changes on a live workspace
 )
 
 // Kinds lists every event kind, in a stable order.
 func Kinds() []string {
 	return []string{KindRunFailed, KindGateBlocked, KindApprovalRequested,
-		KindReleaseDeployed, KindReleaseRolledBack, KindScanNewCritical}
+		KindReleaseDeployed, KindReleaseRolledBack, KindScanNewCritical, KindTerraformDrift}
 }
 
 // KnownKind reports whether kind is one of [Kinds].
@@ -100,6 +101,8 @@ func (e Event) Headline() string {
 		s = join("Release", what, "rolled back")
 	case KindScanNewCritical:
 		s = "Scan found new critical findings"
+	case KindTerraformDrift:
+		s = "Terraform plan found drift"
 	default:
 		s = "sluice event " + e.Kind
 	}

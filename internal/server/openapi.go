@@ -7,16 +7,23 @@ import (
 	"github.com/sluice-ci/sluice/internal/version"
 )
 
-var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
+// pathParam is a route's path parameter; "{path...}" (the rest of the
+// path, slashes included) is written "{path}" in the document, which has
+// no such parameter of its own.
+var pathParam = regexp.MustCompile(`\{([a-z]+)(\.\.\.)?\}`)
+
+// openAPIMethods are the operations an OpenAPI 3 path item may hold.
+var openAPIMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
 
 // OpenAPI returns the OpenAPI 3 document of the routes the server serves,
 // built from the same table that registers them.
 func (s *Server) OpenAPI() map[string]any {
 	paths := map[string]any{}
 	for _, r := range s.routes {
+		docPath := strings.ReplaceAll(r.Path, "...}", "}")
 		op := map[string]any{
 			"summary":     r.Summary,
-			"operationId": strings.ToLower(r.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(r.Path),
+			"operationId": strings.ToLower(r.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(docPath),
 			"responses": map[string]any{
 				"200":     map[string]any{"description": "OK"},
 				"default": map[string]any{"description": "An error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
@@ -39,17 +46,27 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			param := map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}}
+			if m[2] != "" {
+				param["description"] = "The rest of the path, slashes included"
+			}
+			params = append(params, param)
 		}
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
-		item, _ := paths[r.Path].(map[string]any)
+		item, _ := paths[docPath].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
-			paths[r.Path] = item
+			paths[docPath] = item
 		}
-		item[strings.ToLower(r.Method)] = op
+		method := strings.ToLower(r.Method)
+		if !openAPIMethods[method] {
+			// OpenAPI knows only HTTP's own methods; Terraform's LOCK and
+			// UNLOCK are listed as extensions (x-lock, x-unlock).
+			method = "x-" + method
+		}
+		item[method] = op
 	}
 	return map[string]any{
 		"openapi":  "3.0.3",

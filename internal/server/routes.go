@@ -30,11 +30,14 @@ type route struct {
 	// failures in the limiter); Filtered routes list only the items the
 	// key may see (its Action is checked per item).
 	Public, Webhook, Login, Filtered bool
-	Handle                           func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
+	// Basic routes also take the key as the password of HTTP Basic auth
+	// (Terraform's http backend sends no other header).
+	Basic  bool
+	Handle func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 }
 
 func (s *Server) table() []route {
-	return []route{
+	return append([]route{
 		{Method: "GET", Path: "/healthz", Summary: "Liveness", Public: true, Handle: s.healthz},
 		{Method: "GET", Path: "/readyz", Summary: "Readiness: the store answers", Public: true, Handle: s.readyz},
 		{Method: "GET", Path: "/api/openapi.json", Summary: "This API's OpenAPI 3 document", Action: auth.ReadRuns, Handle: s.openapi},
@@ -43,6 +46,8 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/runs/{ref}", Summary: "A run with its jobs", Action: auth.ReadRuns, Handle: s.getRun},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs", Summary: "A run's log lines (after a sequence)", Action: auth.ReadRuns, Handle: s.runLogs},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/logs/stream", Summary: "A run's log lines live, as server-sent events, until it ends", Action: auth.ReadRuns, Handle: s.streamLogs},
+		{Method: "GET", Path: "/api/v1/runs/{ref}/artifacts", Summary: "The files a run's jobs saved (artifacts: in sluice.yaml): job, path, size and sha256 of each, in job order", Action: auth.ReadRuns, Handle: s.listArtifacts},
+		{Method: "GET", Path: "/api/v1/runs/{ref}/artifacts/{job}/{path...}", Summary: "Download one artifact's stored copy as an attachment (application/octet-stream, ETag and Repr-Digest from its sha256), checked against its record first: 404 for an unknown job or path, 410 when the copy is missing, 500 when it no longer matches", Action: auth.ReadRuns, Handle: s.downloadArtifact},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/decisions", Summary: "A run's gate decisions", Action: auth.ReadReleases, Handle: s.runDecisions},
 		{Method: "GET", Path: "/api/v1/runs/{ref}/findings", Summary: "A run's findings (?severity=, ?category=, ?scanner=, ?owasp=A03, ?new=yes|no, ?suppressed=yes|no), each saying whether it is new against the baseline the run's gate used and what suppresses it, and scanner health", Action: auth.ReadFindings, Handle: s.runFindings},
 		{Method: "GET", Path: "/api/v1/projects/{project}/suppressions", Summary: "A project's stored suppressions (?state=active|expired|revoked)", Action: auth.ReadFindings, Handle: s.listSuppressions},
@@ -54,6 +59,7 @@ func (s *Server) table() []route {
 		{Method: "GET", Path: "/api/v1/environments/{env}/releases", Summary: "An environment's releases, newest first", Action: auth.ReadReleases, Handle: s.listReleases},
 		{Method: "GET", Path: "/api/v1/approvals", Summary: "Approval requests (?state=pending) of the runs and environments the key may read, with the verdicts so far", Action: auth.ReadReleases, Filtered: true, Handle: s.listApprovals},
 		{Method: "POST", Path: "/api/v1/runs/{ref}/approvals/{env}", Summary: "Approve or reject a run's release to an environment", Action: auth.Approve, Handle: s.decide},
+		{Method: "GET", Path: "/api/v1/runs/{ref}/approvals/{env}/evidence", Summary: "The evidence of a run's approval request beyond its gate decision: its findings against the baseline the environment's gate used (new and fixed by severity, suppressed) and its changes against the release live there (commits, compare link)", Action: auth.ReadReleases, Handle: s.approvalEvidence},
 		{Method: "GET", Path: "/api/v1/environments", Summary: "The environments deployed to that the key may read, with their live, previous and candidate releases", Action: auth.ReadReleases, Filtered: true, Handle: s.listEnvironments},
 		{Method: "GET", Path: "/api/v1/environments/{env}", Summary: "An environment's live, previous and candidate releases", Action: auth.ReadReleases, Handle: s.environment},
 		{Method: "GET", Path: "/api/v1/environments/{env}/traffic", Summary: "An environment's live traffic: the routing weights, the gateway's counters per release (requests, status classes, latency histogram, in flight, refused), each release's time series over the last hour and the rollout's step", Action: auth.ReadReleases, Handle: s.traffic},
@@ -79,7 +85,7 @@ func (s *Server) table() []route {
 		{Method: "PUT", Path: "/api/v1/projects/{project}", Summary: "Create or change a project", Action: auth.ManageProjects, Handle: s.putProject},
 		{Method: "POST", Path: "/api/v1/alerts/alertmanager", Summary: "Alertmanager webhook receiver: firing alerts labelled sluice_action=rollback roll their sluice_env back (the key needs releases:rollback for each)", Handle: s.alertmanager},
 		{Method: "POST", Path: "/hooks/{provider}/{project}", Summary: "Webhook of GitHub, Gitea or GitLab (signature-verified)", Webhook: true, Handle: s.hook},
-	}
+	}, s.tfstateRoutes()...)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *auth.Principal) {

@@ -146,7 +146,7 @@ func (s *Scheduler) head(ctx context.Context, p *store.Project, now time.Time) (
 		return h, nil
 	}
 	s.refresh[p.Name] = now
-	mirror := filepath.Join(s.DataDir, "mirrors", p.Name+".git")
+	mirror := mirrorDir(s.DataDir, p.Name)
 	git := func(args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, "git", args...)
 		cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")

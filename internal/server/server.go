@@ -149,14 +149,18 @@ func (s *Server) serve(rt route, w http.ResponseWriter, r *http.Request) {
 		rt.Handle(w, r, nil)
 		return
 	}
+	if rt.Basic {
+		basicAsBearer(r)
+	}
 	p, ok := s.authenticate(w, r)
 	if !ok {
 		return
 	}
+	// The scope a key is checked against comes from the path only: a
+	// query's ?env= names no resource, and taking it would let a key
+	// scoped to one environment read what is in none (a run, say) by
+	// adding it. Routes that filter by ?env= check each item (Filtered).
 	project, env := r.PathValue("project"), r.PathValue("env")
-	if env == "" {
-		env = r.URL.Query().Get("env")
-	}
 	if ref := r.PathValue("ref"); ref != "" {
 		// A run's routes are scoped by the run's project. A run that does
 		// not exist is not found for a key that may do the action in some

@@ -122,7 +122,8 @@ func TestEveryRouteRefusesAnonymous(t *testing.T) {
 	}
 	n := 0
 	for path, ops := range doc.Paths {
-		concrete := strings.NewReplacer("{ref}", "1", "{env}", "production", "{id}", "abc", "{project}", "goodbooks", "{provider}", "github", "{name}", "ana").Replace(path)
+		concrete := strings.NewReplacer("{ref}", "1", "{env}", "production", "{id}", "abc", "{project}", "goodbooks", "{provider}", "github", "{name}", "ana",
+			"{job}", "test", "{path}", "cover.out").Replace(path)
 		for method, op := range ops {
 			n++
 			res, body := fx.do(strings.ToUpper(method), concrete, "", nil, nil)
@@ -203,6 +204,12 @@ func TestRolesAndKeys(t *testing.T) {
 	stagingApprover := fx.mkKey("stager", "approver@*/staging")
 	if res, _ := fx.do("POST", "/api/v1/runs/1/approvals/production", stagingApprover, map[string]string{"verdict": "approve"}, nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("staging approver on production: %d, want 403", res.StatusCode)
+	}
+	// A query's ?env= names no resource: it widens no key's scope.
+	for _, path := range []string{"/api/v1/runs/1", "/api/v1/runs/1?env=staging", "/api/v1/runs/1/logs?env=staging"} {
+		if res, body := fx.do("GET", path, stagingApprover, nil, nil); res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s by a key scoped to staging: %d %s, want 403", path, res.StatusCode, body)
+		}
 	}
 }
 

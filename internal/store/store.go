@@ -233,6 +233,8 @@ type Store interface {
 	Control() ControlStore
 	Secrets() SecretStore
 	Suppressions() SuppressionStore
+	// TFState keeps Terraform states (sluice as their http backend).
+	TFState() TFStateStore
 	// ArtifactDir is the folder where artifact copies of a run's job are kept.
 	ArtifactDir(runID, jobID string) string
 	Close() error

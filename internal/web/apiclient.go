@@ -122,18 +122,23 @@ func (u *UI) do(r *http.Request, key, method, path string, body io.Reader) (*rec
 	rec := newRecorder()
 	u.o.API.ServeHTTP(rec, req)
 	if rec.status < 200 || rec.status > 299 {
-		ae := &apiError{Status: rec.status, RetryAfter: rec.header.Get("Retry-After")}
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(rec.body.Bytes(), &e) == nil && e.Error.Message != "" {
-			ae.Code, ae.Message = e.Error.Code, e.Error.Message
-		} else {
-			ae.Message = http.StatusText(rec.status)
-		}
-		return nil, ae
+		return nil, apiErrorOf(rec)
 	}
 	return rec, nil
+}
+
+// apiErrorOf is the *apiError of an answer of the API that is not a 2xx.
+func apiErrorOf(rec *recorder) *apiError {
+	ae := &apiError{Status: rec.status, RetryAfter: rec.header.Get("Retry-After")}
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(rec.body.Bytes(), &e) == nil && e.Error.Message != "" {
+		ae.Code, ae.Message = e.Error.Code, e.Error.Message
+	} else {
+		ae.Message = http.StatusText(rec.status)
+	}
+	return ae
 }
 
 // raw reads path from the API as the session's key, whatever its type.

@@ -29,6 +29,10 @@ type approvalItem struct {
 	// Decision is the latest gate decision of the run for Env.
 	Decision     *apiDecision
 	DecisionNote string
+	// Evidence is the findings diff and the changes (EvidenceNote says
+	// why not, when the API refused or failed).
+	Evidence     *evidenceView
+	EvidenceNote string
 	// Self is set when the logged-in key's name is the run's author and
 	// the four-eyes rule applies: someone else must approve.
 	Self bool
@@ -91,6 +95,14 @@ func (u *UI) approvals(r *http.Request, s *session) (*approvalsView, error) {
 				if d.Env == a.Env {
 					it.Decision = &d
 				}
+			}
+			var ev apiApprovalEvidence
+			if it.EvidenceNote, fatal = note(u.getJSON(r, s, apiPath("/api/v1/runs", a.Run, "approvals", a.Env, "evidence"), &ev),
+				"the evidence of this release"); fatal != nil {
+				return nil, fatal
+			}
+			if it.EvidenceNote == "" {
+				it.Evidence = newEvidenceView(a.Run, &ev)
 			}
 		}
 		av.Items = append(av.Items, it)

@@ -79,6 +79,7 @@ func (u *UI) routes() {
 	u.mux.HandleFunc("GET /runs/{ref}/report", u.withSession(u.reportPage("html")))
 	u.mux.HandleFunc("GET /runs/{ref}/report.json", u.withSession(u.reportPage("json")))
 	u.mux.HandleFunc("GET /runs/{ref}/report.md", u.withSession(u.reportPage("md")))
+	u.mux.HandleFunc("GET /runs/{ref}/artifacts/{job}/{path...}", u.withSession(u.downloadArtifact))
 	u.mux.HandleFunc("POST /runs/{ref}/cancel", u.withSession(u.cancelRun))
 	u.mux.HandleFunc("POST /runs/{ref}/rerun", u.withSession(u.rerunRun))
 	u.mux.HandleFunc("GET /approvals", u.withSession(u.approvalsPage))

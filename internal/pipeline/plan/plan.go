@@ -25,7 +25,8 @@ type Job struct {
 	// Matrix holds this combination's values (nil for plain jobs).
 	Matrix map[string]string
 	// Steps are what the job runs: the spec's steps, then, for a job with
-	// scan:, one step running the scanners (see ScanStep).
+	// scan:, one step running the scanners (see ScanStep), or for one with
+	// terraform:, its plan, checks, review and apply (TerraformSteps).
 	Steps []*spec.Step
 	Spec  *spec.Job
 }
@@ -55,6 +56,9 @@ func Build(p *spec.Pipeline, o Options) (*Plan, error) {
 			j := &Job{ID: sj.ID, Base: sj.ID, Name: sj.Name, Matrix: combo, Spec: sj, Steps: sj.Steps}
 			if len(sj.Scan) > 0 {
 				j.Steps = append(append([]*spec.Step(nil), sj.Steps...), ScanStep(sj.Scan))
+			}
+			if sj.Terraform != nil {
+				j.Steps = append(append([]*spec.Step(nil), sj.Steps...), TerraformSteps(sj)...)
 			}
 			if j.Name == "" {
 				j.Name = sj.ID

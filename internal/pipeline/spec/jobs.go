@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -30,12 +31,12 @@ func (d *decoder) job(je entry) *Job {
 	given := false // steps or scan written, even if their items are broken
 	for _, e := range all {
 		// A misspelt "steps" was reported as an unknown key already.
-		if Suggest(e.key, []string{"steps", "scan"}) != "" {
+		if Suggest(e.key, []string{"steps", "scan", "terraform"}) != "" {
 			given = true
 		}
 	}
 	for _, e := range es {
-		if (e.key == "steps" || e.key == "scan") && !isEmpty(e.n) {
+		if (e.key == "steps" || e.key == "scan" || e.key == "terraform") && !isEmpty(e.n) {
 			given = true
 		}
 		switch e.key {
@@ -70,10 +71,15 @@ func (d *decoder) job(je entry) *Job {
 			j.Scan = d.strList(e.val, true)
 		case "coverage":
 			j.Coverage = d.coverage(e.val)
+		case "terraform":
+			j.Terraform = d.terraform(e.val)
 		}
 	}
+	if j.Terraform != nil && len(j.Scan) > 0 {
+		d.errorf(je.keyPos, je.path, "scan in a job of its own: a terraform job scans its plan", "job %q has both scan and terraform", je.key)
+	}
 	if ok && !given {
-		d.errorf(je.keyPos, je.path, "add steps: [{run: <command>}] or scan: [<scanner>]", "job %q has no steps or scan", je.key)
+		d.errorf(je.keyPos, je.path, "add steps: [{run: <command>}], scan: [<scanner>] or terraform: {dir: <folder>}", "job %q has no steps, scan or terraform", je.key)
 	}
 	return j
 }
@@ -198,6 +204,64 @@ func (d *decoder) combos(v val) []map[string]string {
 		out = append(out, d.stringMap(it, "matrix axis", false))
 	}
 	return out
+}
+
+// terraform reads a job's terraform: {dir, workspace, backend_config,
+// apply, destroy, policies}.
+func (d *decoder) terraform(v val) *Terraform {
+	es, ok := d.object(v, "terraform")
+	if !ok {
+		return nil
+	}
+	t := &Terraform{}
+	hasDir := false
+	for _, e := range es {
+		switch e.key {
+		case "dir":
+			hasDir = true
+			t.Dir = d.str(e.val)
+			if !localPath(t.Dir) {
+				d.errorf(e.pos, e.path, "give a folder inside the repository, like infra/", "dir %q is not a relative path inside the workspace", t.Dir)
+			}
+		case "workspace":
+			t.Workspace = d.str(e.val)
+			if !ValidID(t.Workspace) {
+				d.errorf(e.pos, e.path, idHint, "invalid workspace name %q", t.Workspace)
+			}
+		case "backend_config":
+			t.BackendConfig = d.stringMap(e.val, "backend setting", true)
+		case "apply":
+			b := d.boolean(e.val)
+			t.Apply = &b
+		case "destroy":
+			t.Destroy = d.str(e.val)
+			switch t.Destroy {
+			case DestroyApprove, DestroyBlock, DestroyAllow:
+			default:
+				d.errorf(e.pos, e.path, "use approve, block or allow", "unknown destroy policy %q", t.Destroy)
+			}
+		case "policies":
+			for _, it := range d.strItems(e.val, true) {
+				if !localPath(it.s) {
+					d.errorf(it.pos, it.path, "give a folder inside the repository", "policies folder %q is not a relative path inside the workspace", it.s)
+				}
+				t.Policies = append(t.Policies, it.s)
+			}
+		}
+	}
+	if !hasDir {
+		d.errorf(v.pos, v.path, "add dir: <folder of the .tf files>", "terraform has no dir")
+	}
+	if t.Destroy == "" {
+		t.Destroy = DestroyApprove
+	}
+	return t
+}
+
+// localPath says whether p is a relative path that stays inside the
+// folder it is relative to.
+func localPath(p string) bool {
+	return p != "" && filepath.IsLocal(filepath.FromSlash(p))
 }
 
 func (d *decoder) coverage(v val) *Coverage {

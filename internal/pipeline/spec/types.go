@@ -138,7 +138,47 @@ type Job struct {
 	Scan []string
 	// Coverage is the minimum test coverage the job must report (gates issue).
 	Coverage *Coverage
+	// Terraform makes the job plan (and apply) a Terraform configuration.
+	Terraform *Terraform
 }
+
+// Terraform is a job's terraform: init, plan saved with its JSON, the IaC
+// checks on the plan, the environment's gate, then apply of exactly that
+// plan.
+type Terraform struct {
+	// Dir is the configuration's folder, relative to the workspace.
+	Dir string
+	// Workspace selects a Terraform workspace (TF_WORKSPACE), for backends
+	// that have them.
+	Workspace string
+	// BackendConfig are -backend-config values given to init.
+	BackendConfig map[string]string
+	// Apply applies the saved plan once admitted; nil means "when the job
+	// has an environment".
+	Apply *bool
+	// Destroy says what a plan that destroys resources needs: "approve"
+	// (the default: people approve it, as the environment's approval says,
+	// else one approver who is not the author), "block" or "allow".
+	Destroy string
+	// Policies are folders of the team's own Rego checks for the plan,
+	// relative to the workspace, run beside the built-in ones.
+	Policies []string
+}
+
+// Applies says whether the job applies its plan.
+func (t *Terraform) Applies(j *Job) bool {
+	if t.Apply != nil {
+		return *t.Apply
+	}
+	return j.Environment != ""
+}
+
+// Destroy policies of a terraform job.
+const (
+	DestroyApprove = "approve"
+	DestroyBlock   = "block"
+	DestroyAllow   = "allow"
+)
 
 // Step is one command of a job.
 type Step struct {
@@ -153,6 +193,10 @@ type Step struct {
 	Retry           Retry
 	ContinueOnError bool
 	If              string
+	// TerraformReview marks the step a terraform job's plan gets from the
+	// engine itself (never written in sluice.yaml): its summary, the gate
+	// and any approval between plan and apply.
+	TerraformReview bool
 }
 
 // Retry says how often a failed step is tried again.

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Users", userTests},
 		{"Secrets", secretTests},
 		{"Suppressions", suppressionTests},
+		{"TFState", tfStateTests},
 		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {
