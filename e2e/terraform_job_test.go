@@ -23,6 +23,10 @@ jobs:
   infra:
     environment: staging
     terraform: { dir: infra, policies: [policies], destroy: ` + destroy + ` }
+  announce:
+    needs: [infra]
+    env: { PLAN: "${{ needs.infra.outputs.tf_plan }}" }
+    steps: [{ run: echo "infra applied -- $PLAN" }]
 environments:
   staging:
     gates: { mode: block, block: high }
@@ -125,6 +129,8 @@ func TestTerraformJob(t *testing.T) {
 	expectCode(t, r, 0)
 	expectContains(t, r, "clean run", r.stdout, "gate staging: PASS")
 	expectContains(t, r, "clean run", r.stdout, "Apply complete! Resources: 2 added, 0 changed, 0 destroyed.")
+	// Later jobs read the plan's outputs.
+	expectContains(t, r, "clean run", r.stdout, "infra applied -- Plan: 2 to add, 0 to change, 0 to destroy.")
 	if got := tfjState(t, dir, dev); strings.Join(got, " ") != "terraform_data.app terraform_data.firewall" {
 		t.Errorf("state after apply: %v", got)
 	}

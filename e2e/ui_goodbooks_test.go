@@ -81,6 +81,11 @@ func TestUIGoodbooks(t *testing.T) {
 		b.waitVisible(t, `article.decision[data-env=`+env+`]`, 5*time.Second)
 	}
 	b.waitText(t, `svg#dag [data-job=promote-production] .label`, regexp.MustCompile(`^succeeded$`), 5*time.Second)
+	// With terraform at hand, infra-staging applied a plan whose summary
+	// the jobs table shows.
+	if _, err := exec.LookPath("terraform"); err == nil {
+		b.waitText(t, `tr[data-job-row=infra-staging] [data-testid=tf-plan]`, regexp.MustCompile(`^Plan: 2 to add, 0 to change, 0 to destroy\.$`), 5*time.Second)
+	}
 	// The test job's coverage profile is an artifact, downloadable.
 	b.waitVisible(t, `[data-testid=artifact][data-job=test][data-path="cover.out"] a[data-testid=artifact-download]`, 5*time.Second)
 	// Secrets are masked in the logs the page shows.

@@ -162,7 +162,7 @@ func (x *execution) jobSteps(ctx, persistCtx context.Context, pj *plan.Job, j *s
 			continue
 		}
 		if s.TerraformReview {
-			status, reason := x.reviewPlan(ctx, persistCtx, pj, st, logs)
+			status, reason := x.reviewPlan(ctx, persistCtx, pj, j, st, logs)
 			x.finishStep(persistCtx, st, status, reason, 0)
 			if status != store.StatusSucceeded && !failed {
 				failed, failReason = true, fmt.Sprintf("step %q: %s", st.Name, reason)
@@ -425,6 +425,11 @@ func (x *execution) readOutputs(pj *plan.Job, j *store.Job, file string, logs *j
 	declared := map[string]bool{}
 	for _, name := range pj.Spec.Outputs {
 		declared[name] = true
+	}
+	if pj.Spec.Terraform != nil {
+		for _, name := range spec.TerraformOutputs {
+			declared[name] = true
+		}
 	}
 	out := map[string]string{}
 	var ignored []string

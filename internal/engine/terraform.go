@@ -32,7 +32,7 @@ func gatedAtReview(pj *plan.Job) bool {
 // environment's gate (on the evidence of the jobs it needs and of its own
 // plan) and, when the plan destroys resources, applies the job's destroy
 // policy. It returns the step's status and reason.
-func (x *execution) reviewPlan(ctx, persistCtx context.Context, pj *plan.Job, st *store.Step, logs *jobLog) (store.Status, string) {
+func (x *execution) reviewPlan(ctx, persistCtx context.Context, pj *plan.Job, j *store.Job, st *store.Step, logs *jobLog) (store.Status, string) {
 	st.Status, st.Attempts, st.StartedAt = store.StatusRunning, 1, x.e.now().UTC()
 	if err := x.e.st.Steps().PutStep(persistCtx, st); err != nil {
 		x.e.log.Error("persist step state", "run", st.RunID, "job", st.JobID, "step", st.Index, "err", err)
@@ -67,6 +67,19 @@ func (x *execution) reviewPlan(ctx, persistCtx context.Context, pj *plan.Job, st
 	}
 	if err := x.keepEvidence(persistCtx, pj); err != nil {
 		return fail(err.Error())
+	}
+	// The summary is the job's outputs too: later jobs read
+	// needs.<job>.outputs.tf_destroy, the API and the UI show tf_plan.
+	out, err := os.OpenFile(x.e.outputFile(x.run.ID, j.ID, j.Attempt), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fail("write the plan's outputs: " + err.Error())
+	}
+	_, werr := fmt.Fprintf(out, "tf_add=%d\ntf_change=%d\ntf_destroy=%d\ntf_plan=%s\n", sum.Add, sum.Change, sum.Destroy, sum.String())
+	if cerr := out.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fail("write the plan's outputs: " + werr.Error())
 	}
 	if !t.Applies(pj.Spec) {
 		say("plan only: nothing is applied (terraform.apply is false, or the job has no environment)")

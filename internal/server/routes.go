@@ -139,6 +139,9 @@ type jobJSON struct {
 	// WaitingForApproval names the environment whose approval the job
 	// waits for (its status stays running meanwhile).
 	WaitingForApproval string `json:"waiting_for_approval,omitempty"`
+	// Outputs are the values the job published (masked like its logs);
+	// a terraform job's include its plan's summary (tf_plan).
+	Outputs map[string]string `json:"outputs,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -247,7 +250,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, _ *auth.Principa
 	for _, j := range jobs {
 		out.Jobs = append(out.Jobs, jobJSON{ID: j.ID, Name: j.Name, Status: string(j.Status), Reason: j.Reason, Needs: j.Needs,
 			Matrix: j.Matrix, Attempt: j.Attempt, ExitCode: j.ExitCode, StartedAt: timePtr(j.StartedAt), FinishedAt: timePtr(j.FinishedAt),
-			WaitingForApproval: waiting[j.ID]})
+			WaitingForApproval: waiting[j.ID], Outputs: j.Outputs})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

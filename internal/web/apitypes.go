@@ -44,6 +44,9 @@ type apiJob struct {
 	// WaitingFor names the environment whose approval the job waits for
 	// (its status stays running meanwhile).
 	WaitingFor string `json:"waiting_for_approval"`
+	// Outputs are the job's published values; tf_plan is a terraform
+	// job's plan summary.
+	Outputs map[string]string `json:"outputs"`
 }
 
 type apiRunPage struct {

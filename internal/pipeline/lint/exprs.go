@@ -88,10 +88,10 @@ func (c *checker) needRef(j *spec.Job, path string, r []string) {
 		return
 	}
 	dep := c.p.Job(x)
-	if dep == nil || slices.Contains(dep.Outputs, r[3]) {
+	if dep == nil || slices.Contains(dep.DeclaredOutputs(), r[3]) {
 		return
 	}
-	hint := spec.Suggest(r[3], dep.Outputs)
+	hint := spec.Suggest(r[3], dep.DeclaredOutputs())
 	if hint != "" {
 		hint = `did you mean "` + hint + `"?`
 	} else {

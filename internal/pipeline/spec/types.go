@@ -165,6 +165,19 @@ type Terraform struct {
 	Policies []string
 }
 
+// TerraformOutputs are the outputs every terraform job publishes without
+// declaring them: the plan's counts and its summary line.
+var TerraformOutputs = []string{"tf_add", "tf_change", "tf_destroy", "tf_plan"}
+
+// DeclaredOutputs are the outputs later jobs may read of j: its outputs,
+// and a terraform job's plan outputs.
+func (j *Job) DeclaredOutputs() []string {
+	if j.Terraform == nil {
+		return j.Outputs
+	}
+	return append(append([]string(nil), j.Outputs...), TerraformOutputs...)
+}
+
 // Applies says whether the job applies its plan.
 func (t *Terraform) Applies(j *Job) bool {
 	if t.Apply != nil {
