@@ -45,18 +45,7 @@ func startPlainControlPlane(t *testing.T) *controlPlane {
 	cp := &controlPlane{dir: t.TempDir()}
 	cp.data = filepath.Join(cp.dir, "data")
 	writeFile(t, cp.dir, "sluice.yaml", "version: 1\nname: tf\njobs:\n  noop:\n    steps: [{ run: \"true\" }]\n")
-	addr := freeAddr(t)
-	cp.url = "http://" + addr
-	cp.bg = startSluice(t, cp.dir, nil, "--data", cp.data, "up", "--addr", addr, "--drain", "1s")
-	t.Cleanup(func() { sluice(t, cp.dir, "--data", cp.data, "down") })
-	waitFor(t, 30*time.Second, "sluice up to answer", func() bool {
-		res, err := http.Get(cp.url + "/healthz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, cp.bg.output)
+	cp.up(t)
 	return cp
 }
 

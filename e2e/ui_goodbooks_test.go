@@ -47,17 +47,7 @@ func TestUIGoodbooks(t *testing.T) {
 	// The control plane over the demo's data folder, and a key that may do
 	// everything (the demo's runs belong to no project).
 	cp := &controlPlane{dir: dir, data: data}
-	addr := freeAddr(t)
-	cp.url = "http://" + addr
-	cp.bg = startSluice(t, dir, nil, "--data", data, "up", "--addr", addr, "--drain", "1s")
-	waitFor(t, 30*time.Second, "sluice up to answer", func() bool {
-		res, err := http.Get(cp.url + "/healthz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, cp.bg.output)
+	cp.up(t)
 	admin := cp.key(t, "ana", "admin")
 
 	b := newBrowser(t)

@@ -86,10 +86,18 @@ func startControlPlane(t *testing.T, repo string) *controlPlane {
 	cp := &controlPlane{dir: t.TempDir()}
 	cp.data = filepath.Join(cp.dir, "data")
 	expectCode(t, sluice(t, cp.dir, "--data", cp.data, "project", "add", "demo", "--repo", repo), 0)
+	cp.up(t)
+	return cp
+}
+
+// up starts `sluice up` over cp's data folder on a free loopback port and
+// waits until it answers; the gateway it started is stopped at the end.
+func (cp *controlPlane) up(t *testing.T) {
+	t.Helper()
 	addr := freeAddr(t)
 	cp.url = "http://" + addr
 	cp.bg = startSluice(t, cp.dir, nil, "--data", cp.data, "up", "--addr", addr, "--drain", "1s")
-	t.Cleanup(func() { sluice(t, cp.dir, "--data", cp.data, "down") }) // the gateway up started
+	t.Cleanup(func() { sluice(t, cp.dir, "--data", cp.data, "down") })
 	waitFor(t, 30*time.Second, "sluice up to answer", func() bool {
 		res, err := http.Get(cp.url + "/healthz")
 		if err != nil {
@@ -98,7 +106,6 @@ func startControlPlane(t *testing.T, repo string) *controlPlane {
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	}, cp.bg.output)
-	return cp
 }
 
 // freeAddr is a loopback address no one listens on (just now).

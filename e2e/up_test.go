@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -23,12 +22,7 @@ func TestUpServesTheAPI(t *testing.T) {
 	if !strings.HasPrefix(key, "slk_") {
 		t.Fatalf("keys create printed %q", r.stdout)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	bg := startSluice(t, dir, nil, "up", "--addr", addr)
 	get := func(path, key string) int {
 		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
